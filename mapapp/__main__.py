@@ -1,0 +1,5 @@
+"""`python -m mapapp` runs the `mapapp` command."""
+
+from mapapp.cli import main
+
+main()

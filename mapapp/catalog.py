@@ -1,0 +1,180 @@
+"""Reading areas and resources for pages and the API: filters, paging, counts, GeoJSON."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from shapely.geometry import mapping
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from mapapp.models import (
+    COVERAGE_LABELS,
+    PRECISION_LABELS,
+    STATUS_LABELS,
+    Area,
+    Layer,
+    Resource,
+    ResourceArea,
+    ResourceStatus,
+)
+from mapapp.taxonomy import Taxonomy
+
+
+class NotFound(LookupError):
+    """No row with that id."""
+
+
+@dataclass(frozen=True)
+class ResourceFilter:
+    area_id: int | None = None
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[ResourceStatus, ...] = ()
+    outside_areas: bool | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    items: list
+
+
+def list_resources(session: Session, where: ResourceFilter, limit: int, offset: int) -> Page:
+    """Resources matching ``where``, ordered by id, one page of them."""
+    query = select(Resource)
+    if where.area_id is not None:
+        query = query.join(ResourceArea, ResourceArea.resource_id == Resource.id).where(
+            ResourceArea.area_id == where.area_id
+        )
+    if where.kinds:
+        query = query.where(Resource.kind.in_(where.kinds))
+    if where.statuses:
+        query = query.where(Resource.status.in_(where.statuses))
+    if where.outside_areas is not None:
+        query = query.where(Resource.outside_areas == where.outside_areas)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(
+        query.options(
+            selectinload(Resource.areas), selectinload(Resource.tags), selectinload(Resource.organization)
+        )
+        .order_by(Resource.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return Page(total or 0, list(items))
+
+
+def get_resource(session: Session, resource_id: int) -> Resource:
+    resource = session.get(
+        Resource,
+        resource_id,
+        options=[selectinload(Resource.areas), selectinload(Resource.tags), selectinload(Resource.organization)],
+    )
+    if resource is None:
+        raise NotFound(f"資源 {resource_id} はありません")
+    return resource
+
+
+def list_areas(session: Session, layer: int | None = None) -> list[Area]:
+    query = select(Area).order_by(Area.layer, Area.code, Area.name, Area.id)
+    if layer is not None:
+        query = query.where(Area.layer == layer)
+    return list(session.scalars(query))
+
+
+def counts_by_area_and_kind(session: Session) -> dict[int, dict[str, int]]:
+    """{area_id: {kind: number of resources}} over every layer (終了 not counted)."""
+    rows = session.execute(
+        select(ResourceArea.area_id, Resource.kind, func.count())
+        .join(Resource, Resource.id == ResourceArea.resource_id)
+        .where(Resource.status != ResourceStatus.CLOSED)
+        .group_by(ResourceArea.area_id, Resource.kind)
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for area_id, kind, n in rows:
+        counts[area_id][kind] = n
+    return counts
+
+
+def count_outside(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(Resource.kind, func.count()).where(Resource.outside_areas.is_(True)).group_by(Resource.kind)
+    )
+    return dict(rows.all())
+
+
+def municipality_name(session: Session, configured: str) -> str:
+    if configured:
+        return configured
+    first = session.scalar(select(Area.name).where(Area.layer == Layer.CITY).order_by(Area.id))
+    return first or "地域ささえあいマップ"
+
+
+def resource_feature(resource: Resource, taxonomy: Taxonomy) -> dict:
+    """One resource as a GeoJSON Feature with its public fields (no personal data)."""
+    kind = taxonomy.kind(resource.kind) if taxonomy.has_kind(resource.kind) else None
+    return {
+        "type": "Feature",
+        "id": resource.id,
+        "geometry": {"type": "Point", "coordinates": [resource.lon, resource.lat]},
+        "properties": {
+            "id": resource.id,
+            "name": resource.name,
+            "kana": resource.kana,
+            "kind": resource.kind,
+            "kind_label": kind.label if kind else resource.kind,
+            "kind_text": resource.kind_text,
+            "organization": resource.organization.name if resource.organization else "",
+            "venue": resource.venue,
+            "address": resource.address,
+            "location_precision": resource.location_precision.value,
+            "location_precision_label": PRECISION_LABELS[resource.location_precision],
+            "coverage": resource.coverage.value,
+            "coverage_label": COVERAGE_LABELS[resource.coverage],
+            "coverage_m": resource.coverage_m,
+            "schedule_text": resource.schedule_text,
+            "closed_text": resource.closed_text,
+            "fee_text": resource.fee_text,
+            "target_text": resource.target_text,
+            "capacity": resource.capacity,
+            "pickup": resource.pickup,
+            "meals": resource.meals,
+            "public_contact": resource.public_contact,
+            "url": resource.url,
+            "description": resource.description,
+            "status": resource.status.value,
+            "status_label": STATUS_LABELS[resource.status],
+            "verified_on": resource.verified_on.isoformat() if resource.verified_on else None,
+            "tags": [t.tag for t in resource.tags],
+            "outside_areas": resource.outside_areas,
+            "areas": [
+                {"id": a.id, "name": a.name, "layer": a.layer, "kind_label": a.kind_label}
+                for a in sorted(resource.areas, key=lambda a: (a.layer, a.id))
+            ],
+            "version": resource.version,
+            "updated_at": resource.updated_at.isoformat() + "Z",
+        },
+    }
+
+
+def area_feature(area: Area, counts: dict[str, int] | None = None) -> dict:
+    return {
+        "type": "Feature",
+        "id": area.id,
+        "geometry": mapping(area.geom),
+        "properties": {
+            "id": area.id,
+            "name": area.name,
+            "kana": area.kana,
+            "layer": area.layer,
+            "kind_label": area.kind_label,
+            "code": area.code,
+            "parent_id": area.parent_id,
+            "pop_total": area.pop_total,
+            "pop_65": area.pop_65,
+            "pop_75": area.pop_75,
+            "resource_count": sum((counts or {}).values()),
+            "resource_counts": counts or {},
+        },
+    }

@@ -1,0 +1,252 @@
+"""The `mapapp` command: run the service, set up the database, import, report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from mapapp.importing.errors import FileProblem, ImportProblem, RowsRejected
+
+
+def _app():
+    from mapapp import create_app
+
+    return create_app()
+
+
+def _storage(app):
+    from mapapp.storage import get_storage
+
+    storage = get_storage(app)
+    storage.upgrade()
+    return storage
+
+
+class _Progress:
+    """Progress of long work on stderr: redrawn in place on a terminal (at most twice a
+    second), one line per finished stage otherwise."""
+
+    def __init__(self):
+        self._last = 0.0
+        self._tty = sys.stderr.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        finished = done >= total
+        now = time.monotonic()
+        if not finished and (not self._tty or now - self._last < 0.5):
+            return
+        self._last = now
+        percent = f" {done * 100 // total}%" if total else ""
+        line = f"{stage}: {done}/{total}{percent}"
+        if self._tty:
+            click.echo(f"\r{line}    ", nl=finished, err=True)
+        else:
+            click.echo(line, err=True)
+
+
+@click.group(help="地域ささえあいマップ: 地域資源の地図と、ニーズと支援のマッチング")
+def main() -> None:
+    pass
+
+
+@main.command(help="サービスを起動します（データベースが空なら架空の町のデモを入れます）")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-demo", is_flag=True, help="空のデータベースにデモを入れない")
+def run(host: str, port: int, no_demo: bool) -> None:
+    from waitress import serve
+
+    app = _app()
+    storage = _storage(app)
+    if not no_demo and _is_empty(storage):
+        click.echo("データベースが空なので、デモの町を読み込みます。", err=True)
+        _load_demo(app, storage)
+    click.echo(f"http://{host}:{port}/ で起動しました（止めるには Ctrl+C）", err=True)
+    serve(app, host=host, port=port, threads=8, ident="mapapp")
+
+
+@main.command("init-db", help="データベースを作成・更新します")
+def init_db() -> None:
+    app = _app()
+    storage = _storage(app)
+    click.echo(f"データベースは最新です（版 {storage.schema_revision()}）")
+
+
+@main.command(help="架空の町（デモ）の区域と資源を読み込みます")
+def demo() -> None:
+    app = _app()
+    _load_demo(app, _storage(app))
+
+
+def _is_empty(storage) -> bool:
+    from sqlalchemy import func, select
+
+    from mapapp.models import Area, Resource
+
+    with storage.reading() as session:
+        return not session.scalar(select(func.count(Area.id))) and not session.scalar(
+            select(func.count(Resource.id))
+        )
+
+
+def _load_demo(app, storage) -> None:
+    import tempfile
+
+    from mapapp.demo import build_demo_town, write_demo_files
+    from mapapp.importing.areas import import_areas
+    from mapapp.importing.resources import ImportOptions, import_resources
+
+    town = build_demo_town()
+    with tempfile.TemporaryDirectory() as directory:
+        files = write_demo_files(town, Path(directory))
+        labels = {1: "市町村", 2: _layer2_label(town), 3: "町丁"}
+        for layer in (1, 2, 3):
+            report = import_areas(
+                storage,
+                files[f"layer{layer}"],
+                layer=layer,
+                kind_label=labels[layer],
+                source=f"demo:layer{layer}",
+            )
+            click.echo(f"第{layer}層 {labels[layer]}: {report.created + report.updated + report.unchanged} 区域")
+        report = import_resources(
+            storage,
+            files["resources"],
+            app.extensions["mapapp.taxonomy"],
+            ImportOptions(profile="own", source="demo"),
+            progress=_Progress(),
+        )
+        _print_resource_report(report)
+
+
+def _layer2_label(town) -> str:
+    first = town.layer2["features"][0]["properties"]
+    return first.get("kind_label") or "日常生活圏域"
+
+
+@main.command("import-areas", help="区域の境界ファイル（GeoJSON, Shapefile の zip, GeoPackage）を取り込みます")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--layer", type=click.IntRange(1, 3), required=True, help="1=市町村, 2=日常生活圏域, 3=町丁・自治会")
+@click.option("--kind", "kind_label", required=True, help="区域の種類。例: 中学校区, 小学校区, 地区社協区域")
+@click.option("--name-field", help="区域名の列（省略時は自動で探します）")
+@click.option("--source", help="出典名（同じ出典の区域は再取り込みで更新されます）")
+@click.option("--crs", help="座標系（ファイルに無いとき）。例: EPSG:6677")
+@click.option("--dry-run", is_flag=True, help="確認だけして書き込まない")
+def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_run) -> None:
+    from mapapp.importing.areas import import_areas
+
+    app = _app()
+    storage = _storage(app)
+    try:
+        report = import_areas(
+            storage,
+            path,
+            layer=layer,
+            kind_label=kind_label,
+            name_field=name_field,
+            source=source,
+            crs=crs,
+            dry_run=dry_run,
+            progress=_Progress(),
+        )
+    except ImportProblem as exc:
+        _fail(exc)
+    head = "確認のみ（書き込んでいません）" if dry_run else "取り込みました"
+    click.echo(
+        f"{head}: {report.filename} 第{report.layer}層 {report.kind_label}（名前の列: {report.name_field}）\n"
+        f"  新規 {report.created}、更新 {report.updated}、変更なし {report.unchanged}"
+    )
+    if report.repaired:
+        click.echo(f"  形を修復した区域: {'、'.join(report.repaired)}")
+    for warning in report.warnings:
+        click.echo(f"  注意: {warning}")
+    click.echo(f"  どの第2層区域にも入らない資源（区域外）: {report.outside_resources} 件")
+
+
+@main.command("import-resources", help="資源の一覧（CSV, Excel .xlsx, GeoJSON）を取り込みます")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--profile", help="ファイルの形式: own, caremap, mhlw, standard（省略時は列から判断）")
+@click.option("--kind", help="種別の列が無いファイルの種別（コードか名前）")
+@click.option("--source", help="出典名（同じ出典・同じIDの行は再取り込みで更新されます）")
+@click.option("--map", "mappings", multiple=True, metavar="列名=項目", help="列の対応。例: --map 施設名=名称")
+@click.option("--dry-run", is_flag=True, help="確認だけして書き込まない")
+@click.option("--skip-invalid", is_flag=True, help="問題のある行を飛ばして残りを取り込む")
+def import_resources_command(path, profile, kind, source, mappings, dry_run, skip_invalid) -> None:
+    from mapapp.importing.resources import ImportOptions, import_resources
+
+    column_map = {}
+    for mapping in mappings:
+        left, sep, right = mapping.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            _fail(FileProblem(f"--map「{mapping}」は 列名=項目 の形で書いてください"))
+        column_map[left.strip()] = right.strip()
+    app = _app()
+    storage = _storage(app)
+    options = ImportOptions(
+        profile=profile,
+        kind=kind,
+        source=source,
+        column_map=column_map,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
+    try:
+        report = import_resources(
+            storage, path, app.extensions["mapapp.taxonomy"], options, progress=_Progress()
+        )
+    except ImportProblem as exc:
+        _fail(exc)
+    _print_resource_report(report)
+
+
+def _print_resource_report(report) -> None:
+    written = report.written
+    head = "確認のみ（書き込んでいません）" if report.dry_run else "取り込みました"
+    click.echo(
+        f"{head}: {report.filename}（形式 {report.profile}、文字コード {report.encoding}、"
+        f"出典 {'、'.join(report.sources) or '-'}）\n"
+        f"  {report.rows_total} 行: 新規 {written.created}、更新 {written.updated}、"
+        f"変更なし {written.unchanged}、取り込まなかった行 {len({e.row for e in report.rejected})}"
+    )
+    for warning in report.warnings:
+        click.echo(f"  注意: {warning}")
+    if written.outside_areas:
+        names = "、".join(written.outside_areas[:10])
+        more = f" ほか {len(written.outside_areas) - 10} 件" if len(written.outside_areas) > 10 else ""
+        click.echo(f"  区域外（どの第2層区域にも入らない）: {len(written.outside_areas)} 件（{names}{more}）")
+    if written.not_in_file:
+        click.echo(f"  同じ出典でこのファイルに無い資源: {written.not_in_file} 件（削除はしていません）")
+    for error in report.rejected:
+        click.echo(f"  取り込まなかった行: {error}")
+
+
+@main.command(help="区域ごと・種別ごとの資源の数を表示します")
+@click.option("--layer", type=click.IntRange(1, 3), default=2, show_default=True)
+def stats(layer: int) -> None:
+    from mapapp import catalog
+
+    app = _app()
+    storage = _storage(app)
+    taxonomy = app.extensions["mapapp.taxonomy"]
+    with storage.reading() as session:
+        areas = catalog.list_areas(session, layer)
+        counts = catalog.counts_by_area_and_kind(session)
+        outside = catalog.count_outside(session)
+    rows = [(a.name, counts.get(a.id, {})) for a in areas] + [("区域外", outside)]
+    kinds = [k for k in taxonomy.kinds if any(k.code in c for _, c in rows)]
+    click.echo("\t".join(["区域", "合計", *(k.label for k in kinds)]))
+    for name, c in rows:
+        click.echo("\t".join([name, str(sum(c.values())), *(str(c.get(k.code, 0)) for k in kinds)]))
+
+
+def _fail(exc: Exception):
+    click.echo(f"エラー: {exc}", err=True)
+    if isinstance(exc, RowsRejected):
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+    sys.exit(1)
+if __name__ == "__main__":
+    main()

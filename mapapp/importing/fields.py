@@ -1,0 +1,155 @@
+"""Turning the text of one cell into a typed value, or a Japanese reason why not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from mapapp.models import Coverage, LocationPrecision, ResourceStatus
+from mapapp.text import normalize_line
+
+
+class FieldProblem(ValueError):
+    """The cell's text is not a valid value; the message is for the person fixing the file."""
+
+
+_TRUE = {"1", "あり", "有", "有り", "○", "〇", "はい", "true", "yes", "可"}
+_FALSE = {"0", "なし", "無", "無し", "×", "いいえ", "false", "no", "不可"}
+
+
+def parse_flag(text: str) -> bool | None:
+    """あり/なし, 有/無, 1/0, ○/× … to True/False; empty to None."""
+    value = normalize_line(text).lower()
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise FieldProblem(f"「{text}」は「あり」か「なし」（または 1 か 0）で書いてください")
+
+
+def parse_count(text: str) -> int | None:
+    """A head count such as 20, 20人, 約20名; empty to None."""
+    value = normalize_line(text)
+    if not value:
+        return None
+    match = re.fullmatch(r"(?:約|定員)?\s*(\d{1,6})\s*(?:人|名|人程度|名程度|程度)?", value)
+    if not match:
+        raise FieldProblem(f"「{text}」は人数（数字）で書いてください")
+    return int(match.group(1))
+
+
+def parse_metres(text: str) -> int | None:
+    value = normalize_line(text).lower().removesuffix("m").removesuffix("メートル").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise FieldProblem(f"「{text}」はメートル（数字）で書いてください")
+    return int(value)
+
+
+_ERAS = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
+
+
+def parse_date(text: str) -> dt.date | None:
+    """2026-06-01, 2026/6/1, 2026年6月1日, 令和8年6月1日, R8.6.1; empty to None."""
+    value = normalize_line(text)
+    if not value:
+        return None
+    value = re.sub(r"T.*$", "", value)
+    match = re.fullmatch(r"(令和|平成|R|H)?\s*(\d{1,4}|元)[-/.年](\d{1,2})[-/.月](\d{1,2})日?", value)
+    if match:
+        era, year, month, day = match.groups()
+        year_number = 1 if year == "元" else int(year)
+        if era:
+            year_number += _ERAS[era]
+        try:
+            return dt.date(year_number, int(month), int(day))
+        except ValueError:
+            pass
+    raise FieldProblem(f"「{text}」は日付（例: 2026-06-01）として読めません")
+
+
+def parse_float(text: str, label: str) -> float:
+    value = normalize_line(text)
+    if not value:
+        raise FieldProblem(f"{label}がありません")
+    try:
+        return float(value)
+    except ValueError:
+        raise FieldProblem(f"{label}「{text}」は数字ではありません") from None
+
+
+_STATUS = {
+    "活動中": ResourceStatus.ACTIVE,
+    "開催中": ResourceStatus.ACTIVE,
+    "運営中": ResourceStatus.ACTIVE,
+    "休止中": ResourceStatus.PAUSED,
+    "休止": ResourceStatus.PAUSED,
+    "準備中": ResourceStatus.PREPARING,
+    "終了": ResourceStatus.CLOSED,
+    "廃止": ResourceStatus.CLOSED,
+}
+
+
+def parse_status(text: str) -> ResourceStatus:
+    value = normalize_line(text)
+    if not value:
+        return ResourceStatus.ACTIVE
+    if value in _STATUS:
+        return _STATUS[value]
+    try:
+        return ResourceStatus(value.lower())
+    except ValueError:
+        raise FieldProblem(
+            f"状態「{text}」は 準備中・活動中・休止中・終了 のどれかにしてください"
+        ) from None
+
+
+def parse_precision(text: str) -> LocationPrecision:
+    value = normalize_line(text).lower()
+    if value in ("", "番地", "exact", "番地まで"):
+        return LocationPrecision.EXACT
+    if value in ("丁目", "chome", "丁目まで", "町丁", "大字"):
+        return LocationPrecision.CHOME
+    raise FieldProblem(f"位置の精度「{text}」は「番地」か「丁目」にしてください")
+
+
+def parse_coverage(text: str) -> Coverage:
+    value = normalize_line(text).lower()
+    if value in ("", "徒歩圏", "walk"):
+        return Coverage.WALK
+    if value in ("区域", "areas", "地区"):
+        return Coverage.AREAS
+    if value in ("town", "全域", "町全域", "市全域", "村全域", "市町村全域", "区全域"):
+        return Coverage.TOWN
+    raise FieldProblem(f"対象範囲「{text}」は 徒歩圏・区域・全域 のどれかにしてください")
+
+
+def split_list(text: str) -> list[str]:
+    """「体操、脳トレ、交流」 → ['体操', '脳トレ', '交流'] (、 , ， / and line breaks separate)."""
+    parts = re.split(r"[、,，/／\n]", text or "")
+    seen: dict[str, None] = {}
+    for part in parts:
+        part = normalize_line(part)
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+_HOUSE_NUMBER = re.compile(r"[\s\-‐－ー−]*\d+([\-‐－ー−の]\d+)*(番地|番|号)?[\s\-‐－ー−\d番地号の]*$")
+
+
+def coarsen_address(address: str) -> str:
+    """The address down to its 丁目 (or 大字), for a private home.
+
+    >>> coarsen_address("さくら台町本町2丁目3-5")
+    'さくら台町本町2丁目'
+    >>> coarsen_address("湖西市大知波1144")
+    '湖西市大知波'
+    """
+    value = normalize_line(address)
+    if "丁目" in value:
+        return value[: value.index("丁目") + 2]
+    return _HOUSE_NUMBER.sub("", value)

@@ -1,0 +1,133 @@
+"""One resource as read from a file: typed, checked, normalised, ready to be written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mapapp.geo import InvalidCoordinate, check_lat_lon
+from mapapp.importing import fields as parse
+from mapapp.importing.fields import FieldProblem
+from mapapp.models import Coverage, LocationPrecision, ResourceStatus
+from mapapp.taxonomy import Taxonomy
+from mapapp.text import normalize_line, normalize_text
+
+# A private home's point is rounded to about 100 m so that the house cannot be found from it.
+CHOME_DECIMALS = 3
+
+_RAW_BREAKS = re.compile(r"<br\s*/?>|⏎|（改行）|\r\n|\r", re.IGNORECASE)
+
+
+def keep_raw(text: str) -> str:
+    """Text shown to people as written: only line-break tokens unified and ends trimmed."""
+    lines = _RAW_BREAKS.sub("\n", text or "").split("\n")
+    return "\n".join(line.strip() for line in lines).strip()
+
+
+@dataclass
+class ResourceRecord:
+    source: str
+    source_key: str
+    kind: str
+    name: str
+    lat: float
+    lon: float
+    kind_text: str = ""
+    kana: str = ""
+    organization: str = ""
+    venue: str = ""
+    address: str = ""
+    location_precision: LocationPrecision = LocationPrecision.EXACT
+    coverage: Coverage = Coverage.WALK
+    coverage_m: int | None = None
+    service_areas: list[str] = field(default_factory=list)
+    schedule_text: str = ""
+    closed_text: str = ""
+    fee_text: str = ""
+    target_text: str = ""
+    capacity: int | None = None
+    pickup: bool | None = None
+    meals: bool | None = None
+    public_contact: str = ""
+    url: str = ""
+    description: str = ""
+    status: ResourceStatus = ResourceStatus.ACTIVE
+    verified_on: dt.date | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+def build_record(
+    texts: Mapping[str, str], kind: str, taxonomy: Taxonomy
+) -> tuple[ResourceRecord | None, dict[str, str]]:
+    """A record from a row's field texts, or the problems found, keyed by field name.
+
+    ``kind`` is a taxonomy code already resolved by the caller.
+    """
+    problems: dict[str, str] = {}
+
+    def attempt(field_name, function, *args):
+        try:
+            return function(*args)
+        except (FieldProblem, InvalidCoordinate) as exc:
+            problems[field_name] = str(exc)
+            return None
+
+    name = normalize_line(texts.get("name", ""))
+    if not name:
+        problems["name"] = "名称が空です"
+    lat = attempt("lat", parse.parse_float, texts.get("lat", ""), "緯度")
+    lon = attempt("lon", parse.parse_float, texts.get("lon", ""), "経度")
+    if lat is not None and lon is not None:
+        attempt("lat", check_lat_lon, lat, lon)
+    url = normalize_line(texts.get("url", ""))
+    if url and not _URL.match(url):
+        problems["url"] = f"URL「{url}」は http:// か https:// で始めてください"
+    if not taxonomy.has_kind(kind):
+        problems["kind"] = f"種別「{kind}」は分類表にありません"
+
+    record = ResourceRecord(
+        source="",
+        source_key="",
+        kind=kind,
+        name=name,
+        lat=lat or 0.0,
+        lon=lon or 0.0,
+        kind_text=normalize_line(texts.get("kind_text", "")),
+        kana=normalize_line(texts.get("kana", "")),
+        organization=normalize_line(texts.get("organization", "")),
+        venue=normalize_line(texts.get("venue", "")),
+        address=normalize_line(texts.get("address", "")),
+        location_precision=attempt(
+            "location_precision", parse.parse_precision, texts.get("location_precision", "")
+        ),
+        coverage=attempt("coverage", parse.parse_coverage, texts.get("coverage", "")),
+        coverage_m=attempt("coverage_m", parse.parse_metres, texts.get("coverage_m", "")),
+        service_areas=parse.split_list(texts.get("service_areas", "")),
+        schedule_text=keep_raw(texts.get("schedule_text", "")),
+        closed_text=keep_raw(texts.get("closed_text", "")),
+        fee_text=keep_raw(texts.get("fee_text", "")),
+        target_text=keep_raw(texts.get("target_text", "")),
+        capacity=attempt("capacity", parse.parse_count, texts.get("capacity", "")),
+        pickup=attempt("pickup", parse.parse_flag, texts.get("pickup", "")),
+        meals=attempt("meals", parse.parse_flag, texts.get("meals", "")),
+        public_contact=normalize_line(texts.get("public_contact", "")),
+        url=url,
+        description=normalize_text(texts.get("description", "")),
+        status=attempt("status", parse.parse_status, texts.get("status", "")),
+        verified_on=attempt("verified_on", parse.parse_date, texts.get("verified_on", "")),
+        tags=parse.split_list(texts.get("tags", "")),
+    )
+    if record.coverage == Coverage.AREAS and not record.service_areas:
+        problems["service_areas"] = "対象範囲が「区域」のときは対象区域を書いてください"
+    if problems:
+        return None, problems
+    if record.location_precision == LocationPrecision.CHOME:
+        record.address = parse.coarsen_address(record.address)
+        record.lat = round(record.lat, CHOME_DECIMALS)
+        record.lon = round(record.lon, CHOME_DECIMALS)
+    return record, problems

@@ -1,0 +1,245 @@
+"""Importing a resource list: read → profile → check every row → key → write all or nothing."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from mapapp.importing.errors import FileProblem, RowError, RowsRejected
+from mapapp.importing.profiles import PROFILES, Profile, detect_profile, header_key, mapped_profile
+from mapapp.importing.readers import Table, read_table
+from mapapp.importing.records import ResourceRecord, build_record
+from mapapp.importing.writer import WriteResult, write_resources
+from mapapp.models import Area, Layer
+from mapapp.storage import Storage
+from mapapp.taxonomy import Taxonomy
+from mapapp.text import normalize_line, search_key
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """Default progress callback: says nothing."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    profile: str | None = None  # a name from PROFILES; None: detect from the headers
+    kind: str | None = None  # kind code or label for files that carry no kind column
+    source: str | None = None  # overrides the profile's source name
+    column_map: Mapping[str, str] = field(default_factory=dict)  # file header → own header
+    dry_run: bool = False
+    skip_invalid: bool = False
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    profile: str
+    encoding: str
+    rows_total: int
+    sources: list[str]
+    rejected: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    written: WriteResult | None = None
+    dry_run: bool = False
+
+
+def import_resources(
+    storage: Storage,
+    path: Path,
+    taxonomy: Taxonomy,
+    options: ImportOptions = ImportOptions(),  # noqa: B008 -- frozen, never mutated
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    """Import one file of resources; nothing is written unless every row is good.
+
+    Raises FileProblem when the file cannot be used at all, and RowsRejected (listing every
+    bad row) when some rows are bad and ``skip_invalid`` is off.
+    """
+    path = Path(path)
+    progress("読み込み", 0, 1)
+    table = read_table(path)
+    progress("読み込み", 1, 1)
+    profile = _choose_profile(table, options)
+    fixed_kind = _fixed_kind(options.kind, taxonomy)
+    area_names = _area_names(storage)
+
+    records: list[tuple[int, ResourceRecord]] = []
+    errors: list[RowError] = []
+    warnings: list[str] = []
+    total = len(table.rows)
+    for done, row in enumerate(table.rows, start=1):
+        values = {header_key(h): v for h, v in row.values.items()}
+        record, problems = _row_record(values, profile, fixed_kind, taxonomy, area_names)
+        if problems:
+            errors += [
+                RowError(row.number, _column_of(profile, name), reason, _unit(table))
+                for name, reason in problems.items()
+            ]
+        else:
+            record.source = options.source or _row_source(values, profile, path)
+            record.source_key = profile.key(values) if profile.key_columns else ""
+            records.append((row.number, record))
+        if done % 2000 == 0 or done == total:
+            progress("確認", done, total)
+
+    warnings += _report_repeated_ids(table, profile)
+    errors += _assign_keys(records, _unit(table))
+    if errors and not options.skip_invalid:
+        raise RowsRejected(sorted(errors, key=lambda e: e.row), total)
+    bad_rows = {e.row for e in errors}
+    good = [record for number, record in records if number not in bad_rows]
+
+    report = ImportReport(
+        filename=path.name,
+        profile=profile.name,
+        encoding=table.encoding,
+        rows_total=total,
+        sources=sorted({r.source for r in good}),
+        rejected=sorted(errors, key=lambda e: e.row),
+        warnings=warnings,
+        dry_run=options.dry_run,
+    )
+    report.written = write_resources(
+        storage,
+        good,
+        filename=path.name,
+        profile=profile.name,
+        rejected=len(bad_rows),
+        dry_run=options.dry_run,
+        progress=progress,
+    )
+    return report
+
+
+def _choose_profile(table: Table, options: ImportOptions) -> Profile:
+    if options.column_map:
+        profile = mapped_profile(options.column_map)
+    elif options.profile:
+        if options.profile not in PROFILES:
+            raise FileProblem(
+                f"形式「{options.profile}」はありません（{'、'.join(PROFILES)}）"
+            )
+        profile = PROFILES[options.profile]
+    else:
+        profile = detect_profile(table.headers)
+    present = {header_key(h) for h in table.headers}
+    missing = [h for h in profile.signature if header_key(h) not in present]
+    if missing:
+        raise FileProblem(f"形式「{profile.label}」に必要な列がありません: {'、'.join(missing)}")
+    if not any(header_key(h) in present for h in profile.key_columns):
+        # No id column (a hand-made list): name and address become the key, said in the report.
+        profile = Profile(**{**profile.__dict__, "key_columns": (), "id_columns": ()})
+    return profile
+
+
+def _fixed_kind(word: str | None, taxonomy: Taxonomy) -> str | None:
+    if not word:
+        return None
+    kind = taxonomy.find_kind(word)
+    if kind is None:
+        raise FileProblem(f"--kind「{word}」は分類表にありません")
+    return kind.code
+
+
+def _area_names(storage: Storage) -> dict[str, int]:
+    """Area names (search keys) → id, 第2層 winning over other layers of the same name."""
+    with storage.reading() as session:
+        rows = session.execute(select(Area.id, Area.name, Area.layer)).all()
+    names: dict[str, int] = {}
+    for area_id, name, layer in sorted(rows, key=lambda r: r.layer != Layer.DAILY_LIFE):
+        names.setdefault(search_key(name), area_id)
+    return names
+
+
+def _row_record(values, profile, fixed_kind, taxonomy, area_names):
+    texts = profile.fields(values)
+    kind = fixed_kind
+    if kind is None:
+        words = [w for w in profile.kind_words(values) if w]
+        if not words:
+            return None, {"kind": "種別が空です（--kind で指定することもできます）"}
+        found = next((k for k in map(taxonomy.find_kind, words) if k is not None), None)
+        if found is None:
+            return None, {"kind": f"種別「{' / '.join(words)}」は分類表にありません"}
+        kind = found.code
+        texts.setdefault("kind_text", " / ".join(words))
+    record, problems = build_record(texts, kind, taxonomy)
+    if record is not None:
+        unknown = [n for n in record.service_areas if search_key(n) not in area_names]
+        if unknown:
+            problems = {"service_areas": f"区域「{'、'.join(unknown)}」が登録されていません"}
+            return None, problems
+        record.service_areas = [area_names[search_key(n)] for n in record.service_areas]
+    return record, problems
+
+
+def _row_source(values, profile: Profile, path: Path) -> str:
+    own = normalize_line(values.get(header_key("出典"), "")) if profile.name == "own" else ""
+    return own or profile.default_source or f"{profile.name}:{path.stem}"
+
+
+def _column_of(profile: Profile, field_name: str) -> str:
+    if field_name == "kind" and profile.kind_columns:
+        return " / ".join(profile.kind_columns)
+    headers = profile.columns.get(field_name)
+    return " ".join(headers) if headers else field_name
+
+
+def _unit(table: Table) -> str:
+    return "件目" if table.row_label == "件目" else "行目"
+
+
+def _report_repeated_ids(table: Table, profile: Profile) -> list[str]:
+    if not profile.id_columns:
+        return []
+    rows_by_id: dict[str, list[int]] = defaultdict(list)
+    for row in table.rows:
+        values = {header_key(h): v for h, v in row.values.items()}
+        key = "|".join(values.get(header_key(h), "").strip() for h in profile.id_columns)
+        if key.strip("|"):
+            rows_by_id[key].append(row.number)
+    repeated = {k: rows for k, rows in rows_by_id.items() if len(rows) > 1}
+    if not repeated:
+        return []
+    column = "・".join(profile.id_columns)
+    sample = "; ".join(
+        f"{k}（{'、'.join(map(str, rows))}{_unit(table)}）" for k, rows in list(repeated.items())[:5]
+    )
+    how = (
+        f"{'・'.join(profile.key_columns)} の組で区別しました"
+        if len(profile.key_columns) > len(profile.id_columns)
+        else "名称で区別しました"
+    )
+    more = f" ほか {len(repeated) - 5} 件" if len(repeated) > 5 else ""
+    return [f"{column} が重複しています: {len(repeated)} 件（{sample}{more}）。{how}"]
+
+
+def _assign_keys(records: list[tuple[int, ResourceRecord]], unit: str) -> list[RowError]:
+    """Give every record a unique (source, source_key); repeats are told apart by name.
+
+    Rows without an id get name + address as their key. Two rows alike in id and name are
+    the same row written twice: the later one is an error, so that no two places merge.
+    """
+    for _, record in records:
+        if not record.source_key.strip("|"):
+            record.source_key = f"{search_key(record.name)}@{search_key(record.address)}"
+    counts = Counter((r.source, r.source_key) for _, r in records)
+    errors: list[RowError] = []
+    first_row: dict[tuple[str, str], int] = {}
+    for number, record in records:
+        if counts[(record.source, record.source_key)] > 1:
+            record.source_key = f"{record.source_key}#{search_key(record.name)}"
+        key = (record.source, record.source_key)
+        if key in first_row:
+            errors.append(
+                RowError(number, "", f"{first_row[key]}{unit}と同じ ID・名称です（重複行）", unit)
+            )
+        else:
+            first_row[key] = number
+    return errors

@@ -1,0 +1,286 @@
+"""Writing checked resource records in one transaction: create, update by source key, keep
+history, place in areas, bump the data version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+
+from mapapp.areas import CHUNK, area_shapes, place_resources
+from mapapp.importing.records import ResourceRecord
+from mapapp.models import (
+    Change,
+    ImportRun,
+    Organization,
+    Resource,
+    ResourceTag,
+    ServiceArea,
+)
+from mapapp.storage import Storage, bump_data_version
+from mapapp.text import search_key
+
+# Resource columns an import sets, compared to decide whether a row changed.
+COLUMNS = (
+    "kind",
+    "kind_text",
+    "name",
+    "kana",
+    "organization_id",
+    "venue",
+    "address",
+    "lat",
+    "lon",
+    "location_precision",
+    "coverage",
+    "coverage_m",
+    "schedule_text",
+    "closed_text",
+    "fee_text",
+    "target_text",
+    "capacity",
+    "pickup",
+    "meals",
+    "public_contact",
+    "url",
+    "description",
+    "status",
+    "verified_on",
+)
+
+
+@dataclass
+class WriteResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    outside_areas: list[str] = field(default_factory=list)  # names of resources 区域外
+    not_in_file: int = 0  # rows of the same source(s) that this file no longer has
+    import_run_id: int | None = None
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll back a dry run."""
+
+
+def write_resources(
+    storage: Storage,
+    records: Sequence[ResourceRecord],
+    *,
+    filename: str,
+    profile: str,
+    rejected: int,
+    dry_run: bool,
+    progress: Callable[[str, int, int], None],
+) -> WriteResult:
+    """Create or update ``records`` by (source, source_key), all in one transaction.
+
+    A dry run does all the work, reports it, and rolls it back.
+    """
+    result = WriteResult()
+    try:
+        with storage.transaction() as session:
+            _write(session, records, result, filename, profile, rejected, progress)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.import_run_id = None
+    return result
+
+
+def _write(session, records, result, filename, profile, rejected, progress) -> None:
+    run = ImportRun(
+        target="resources",
+        source=",".join(sorted({r.source for r in records})),
+        profile=profile,
+        filename=filename,
+        rows_total=len(records) + rejected,
+        rejected=rejected,
+    )
+    session.add(run)
+    session.flush()
+    result.import_run_id = run.id
+
+    org_ids = _organization_ids(session, {r.organization for r in records if r.organization})
+    wanted = {(r.source, r.source_key): r for r in records}
+    existing = _existing(session, {r.source for r in records})
+    result.not_in_file = len(set(existing) - set(wanted))
+
+    creates, updates, changes = [], [], []
+    for key, record in wanted.items():
+        values = _values(record, org_ids)
+        old = existing.get(key)
+        if old is None:
+            creates.append((record, values))
+            continue
+        diff = {
+            name: (old[name], values[name])
+            for name in COLUMNS
+            if _comparable(old[name]) != _comparable(values[name])
+        }
+        if old["tags"] != tuple(sorted(record.tags)):
+            diff["tags"] = ("、".join(old["tags"]), "、".join(sorted(record.tags)))
+        if old["service_areas"] != tuple(sorted(record.service_areas)):
+            diff["service_areas"] = (old["service_areas"], tuple(sorted(record.service_areas)))
+        if diff:
+            updates.append((old["id"], old["version"], record, values, diff))
+        else:
+            result.unchanged += 1
+
+    progress("書き込み", 0, len(creates) + len(updates))
+    created_ids = _insert(session, creates)
+    _update(session, updates)
+    result.created, result.updated = len(creates), len(updates)
+
+    changes += [
+        {"entity": "resource", "entity_id": rid, "action": "create", "import_run_id": run.id}
+        for rid in created_ids
+    ]
+    for rid, _version, _record, _values_, diff in updates:
+        changes += [
+            {
+                "entity": "resource",
+                "entity_id": rid,
+                "action": "update",
+                "field": name,
+                "old": None if old is None else str(_comparable(old)),
+                "new": None if new is None else str(_comparable(new)),
+                "import_run_id": run.id,
+            }
+            for name, (old, new) in diff.items()
+        ]
+    if changes:
+        session.execute(insert(Change), changes)
+
+    touched = list(zip(created_ids, (r for r, _ in creates), strict=True))
+    touched += [(rid, record) for rid, _v, record, _vals, _d in updates]
+    _replace_links(session, touched)
+    progress("区域の判定", 0, len(touched))
+    outside = place_resources(
+        session, [(rid, r.lat, r.lon) for rid, r in touched], area_shapes(session)
+    )
+    names = {rid: r.name for rid, r in touched}
+    result.outside_areas = [names[rid] for rid in outside]
+    run.created, run.updated, run.unchanged = result.created, result.updated, result.unchanged
+    if creates or updates:
+        bump_data_version(session)
+    progress("書き込み", len(creates) + len(updates), len(creates) + len(updates))
+
+
+def _comparable(value):
+    return value.value if hasattr(value, "value") else value
+
+
+def _values(record: ResourceRecord, org_ids: dict[str, int]) -> dict:
+    values = {name: getattr(record, name) for name in COLUMNS if name != "organization_id"}
+    values["organization_id"] = org_ids.get(search_key(record.organization)) if record.organization else None
+    for name in ("location_precision", "coverage", "status"):
+        values[name] = values[name].value
+    return values
+
+
+def _organization_ids(session, names: set[str]) -> dict[str, int]:
+    by_key = {search_key(n): n for n in sorted(names)}
+    ids = dict(session.execute(select(Organization.name_key, Organization.id)).all())
+    missing = [{"name": by_key[k], "name_key": k} for k in by_key if k not in ids]
+    if missing:
+        session.execute(insert(Organization), missing)
+        ids = dict(session.execute(select(Organization.name_key, Organization.id)).all())
+    return ids
+
+
+def _existing(session, sources: set[str]) -> dict[tuple[str, str], dict]:
+    table = Resource.__table__
+    columns = [table.c.id, table.c.version, table.c.source, table.c.source_key] + [
+        table.c[name] for name in COLUMNS
+    ]
+    found: dict[tuple[str, str], dict] = {}
+    ids: list[int] = []
+    for row in session.execute(select(*columns).where(table.c.source.in_(sorted(sources)))):
+        mapping = dict(row._mapping)
+        mapping["tags"], mapping["service_areas"] = (), ()
+        found[(row.source, row.source_key)] = mapping
+        ids.append(row.id)
+    by_id = {m["id"]: m for m in found.values()}
+    tags: dict[int, list[str]] = {}
+    areas: dict[int, list[int]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for rid, tag in session.execute(
+            select(ResourceTag.resource_id, ResourceTag.tag).where(ResourceTag.resource_id.in_(chunk))
+        ):
+            tags.setdefault(rid, []).append(tag)
+        for rid, area_id in session.execute(
+            select(ServiceArea.resource_id, ServiceArea.area_id).where(
+                ServiceArea.resource_id.in_(chunk)
+            )
+        ):
+            areas.setdefault(rid, []).append(area_id)
+    for rid, values in tags.items():
+        by_id[rid]["tags"] = tuple(sorted(values))
+    for rid, values in areas.items():
+        by_id[rid]["service_areas"] = tuple(sorted(values))
+    return found
+
+
+def _insert(session, creates) -> list[int]:
+    if not creates:
+        return []
+    rows = [
+        {**values, "source": record.source, "source_key": record.source_key, "version": 1}
+        for record, values in creates
+    ]
+    table = Resource.__table__
+    session.execute(insert(table), rows)
+    keys = [(r.source, r.source_key) for r, _ in creates]
+    ids: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        ids.update(
+            ((row.source, row.source_key), row.id)
+            for row in session.execute(
+                select(table.c.id, table.c.source, table.c.source_key).where(
+                    tuple_(table.c.source, table.c.source_key).in_(chunk)
+                )
+            )
+        )
+    return [ids[k] for k in keys]
+
+
+class ConcurrentEdit(RuntimeError):
+    """A resource changed between reading and writing it; nothing was written."""
+
+
+def _update(session, updates) -> None:
+    if not updates:
+        return
+    table = Resource.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+        .values({name: bindparam(name) for name in [*COLUMNS, "version"]})
+    )
+    rows = [
+        {**values, "_id": rid, "_version": version, "version": version + 1}
+        for rid, version, _record, values, _diff in updates
+    ]
+    outcome = session.connection().execute(statement, rows)
+    if outcome.rowcount not in (-1, len(rows)):
+        raise ConcurrentEdit("取り込み中に別の人が同じ資源を変更しました。もう一度取り込んでください")
+
+
+def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
+    ids = [rid for rid, _ in touched]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(delete(ResourceTag).where(ResourceTag.resource_id.in_(chunk)))
+        session.execute(delete(ServiceArea).where(ServiceArea.resource_id.in_(chunk)))
+    tags = [{"resource_id": rid, "tag": t} for rid, r in touched for t in r.tags]
+    if tags:
+        session.execute(insert(ResourceTag), tags)
+    served = [{"resource_id": rid, "area_id": a} for rid, r in touched for a in r.service_areas]
+    if served:
+        session.execute(insert(ServiceArea), served)
+
+

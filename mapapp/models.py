@@ -1,0 +1,285 @@
+"""The tables: areas, organisations, resources and what is derived from them, as SQLAlchemy
+ORM classes with portable column types (SQLite by default, PostgreSQL without a redesign)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import shapely
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Geometry(TypeDecorator):
+    """A shapely geometry stored as WKB (EPSG:4326, lon/lat axis order).
+
+    Plain binary works on every database; a PostGIS deployment can map this type to
+    ``geometry(…, 4326)`` in ``load_dialect_impl`` without touching the models.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else shapely.to_wkb(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else shapely.from_wkb(value)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Layer(enum.IntEnum):
+    """第1層 = 市町村 (or 区), 第2層 = 日常生活圏域, 第3層 = 自治会・町丁 and smaller."""
+
+    CITY = 1
+    DAILY_LIFE = 2
+    NEIGHBOURHOOD = 3
+
+
+class LocationPrecision(enum.StrEnum):
+    EXACT = "exact"  # 番地まで
+    CHOME = "chome"  # 丁目まで: private homes (居宅サロン) are never shown to the house
+
+
+class Coverage(enum.StrEnum):
+    WALK = "walk"  # people come to it; relevant within walking distance
+    AREAS = "areas"  # a service for the residents of given areas (service_area rows)
+    TOWN = "town"  # a service for the whole municipality
+
+
+class ResourceStatus(enum.StrEnum):
+    PREPARING = "preparing"  # 準備中
+    ACTIVE = "active"  # 活動中
+    PAUSED = "paused"  # 休止中
+    CLOSED = "closed"  # 終了
+
+
+STATUS_LABELS = {
+    ResourceStatus.PREPARING: "準備中",
+    ResourceStatus.ACTIVE: "活動中",
+    ResourceStatus.PAUSED: "休止中",
+    ResourceStatus.CLOSED: "終了",
+}
+PRECISION_LABELS = {LocationPrecision.EXACT: "番地", LocationPrecision.CHOME: "丁目"}
+COVERAGE_LABELS = {Coverage.WALK: "徒歩圏", Coverage.AREAS: "区域", Coverage.TOWN: "市町村全域"}
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Area(Base):
+    """A polygon of one layer: a 市町村, a 日常生活圏域 (中学校区, 地区社協区域…), a 町丁."""
+
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("source", "source_key"), Index("ix_area_layer", "layer"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer: Mapped[int] = mapped_column(Integer)
+    kind_label: Mapped[str] = mapped_column(String(40))  # 中学校区, 小学校区, 町丁 …
+    name: Mapped[str] = mapped_column(String(200))
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    code: Mapped[str] = mapped_column(String(40), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    geom = mapped_column(Geometry, nullable=False)  # (Multi)Polygon, EPSG:4326
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    pop_total: Mapped[int | None] = mapped_column(Integer)
+    pop_65: Mapped[int | None] = mapped_column(Integer)
+    pop_75: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))
+    source_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    parent: Mapped[Area | None] = relationship(remote_side=[id])
+
+
+class Organization(Base):
+    """Who runs a service: 社協, NPO, 自治会, 地区福祉会, 老人クラブ, a person's group…"""
+
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)  # text.search_key(name)
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    public_contact: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Resource(Base):
+    """A service at a location (HSDS service + location), as residents look for it."""
+
+    __tablename__ = "resource"
+    __table_args__ = (
+        UniqueConstraint("source", "source_key"),
+        Index("ix_resource_kind", "kind"),
+        Index("ix_resource_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # taxonomy code
+    kind_text: Mapped[str] = mapped_column(String(200), default="")  # the source's own words
+    name: Mapped[str] = mapped_column(String(300))
+    kana: Mapped[str] = mapped_column(String(300), default="")
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL")
+    )
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    location_precision: Mapped[LocationPrecision] = mapped_column(
+        _enum(LocationPrecision), default=LocationPrecision.EXACT
+    )
+    coverage: Mapped[Coverage] = mapped_column(_enum(Coverage), default=Coverage.WALK)
+    coverage_m: Mapped[int | None] = mapped_column(Integer)
+    schedule_text: Mapped[str] = mapped_column(Text, default="")  # verbatim 開催日時
+    closed_text: Mapped[str] = mapped_column(Text, default="")  # 休み・定休日, verbatim
+    fee_text: Mapped[str] = mapped_column(Text, default="")
+    target_text: Mapped[str] = mapped_column(Text, default="")  # 対象者
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    pickup: Mapped[bool | None] = mapped_column(Boolean)  # 送迎
+    meals: Mapped[bool | None] = mapped_column(Boolean)  # 飲食
+    public_contact: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ResourceStatus] = mapped_column(
+        _enum(ResourceStatus), default=ResourceStatus.ACTIVE
+    )
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    outside_areas: Mapped[bool] = mapped_column(Boolean, default=False)  # 区域外
+    source: Mapped[str] = mapped_column(String(200))
+    source_key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization | None] = relationship()
+    tags: Mapped[list[ResourceTag]] = relationship(
+        cascade="all, delete-orphan", order_by="ResourceTag.tag"
+    )
+    areas: Mapped[list[Area]] = relationship(secondary="resource_area", viewonly=True)
+    service_areas: Mapped[list[Area]] = relationship(secondary="service_area", viewonly=True)
+
+    # A save that started from an old copy fails (StaleDataError) instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ResourceTag(Base):
+    __tablename__ = "resource_tag"
+
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class ResourceArea(Base):
+    """Derived: which area of each layer a resource's point lies in."""
+
+    __tablename__ = "resource_area"
+    __table_args__ = (Index("ix_resource_area_area", "area_id"),)
+
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+    layer: Mapped[int] = mapped_column(Integer)
+
+
+class ServiceArea(Base):
+    """Stated: the areas a service with coverage ``areas`` serves (HSDS service_area)."""
+
+    __tablename__ = "service_area"
+
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ImportRun(Base):
+    """One run of an importer: what file, what profile, what came of it."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    target: Mapped[str] = mapped_column(String(20))  # "areas" | "resources"
+    source: Mapped[str] = mapped_column(String(200))
+    profile: Mapped[str] = mapped_column(String(40), default="")
+    filename: Mapped[str] = mapped_column(String(300))
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Change(Base):
+    """History of every field a write changed, so a value can be traced and restored."""
+
+    __tablename__ = "change"
+    __table_args__ = (Index("ix_change_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # create | update | delete
+    field: Mapped[str | None] = mapped_column(String(60))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # accounts come with their own table
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_run.id", ondelete="SET NULL")
+    )
+
+
+class Meta(Base):
+    """Small key/value facts about the database, such as the data version."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

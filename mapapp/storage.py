@@ -1,0 +1,111 @@
+"""The one way into the data: engine, transactions, migrations and the data version."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from mapapp.models import Meta
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DATA_VERSION_KEY = "data_version"
+
+
+class Storage:
+    """A database: an engine, a session factory, migrations and the data version.
+
+    ``transaction()`` is the unit of work: everything inside commits together or not at all.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = _make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits at the end of the block, or rolls back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads; nothing it does is committed."""
+        with self._sessions() as session:
+            yield session
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (creates the database if needed)."""
+        from alembic import command
+
+        command.upgrade(self._alembic_config(), "head")
+
+    def schema_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def _alembic_config(self):
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def data_version(self) -> int:
+        """A number bumped by every write; caches built from the data compare against it."""
+        with self.reading() as session:
+            return read_data_version(session)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def read_data_version(session: Session) -> int:
+    value = session.scalar(select(Meta.value).where(Meta.key == DATA_VERSION_KEY))
+    return int(value) if value else 0
+
+
+def bump_data_version(session: Session) -> int:
+    """Increase the data version inside the caller's transaction."""
+    meta = session.get(Meta, DATA_VERSION_KEY)
+    if meta is None:
+        meta = Meta(key=DATA_VERSION_KEY, value="0")
+        session.add(meta)
+    meta.value = str(int(meta.value) + 1)
+    return int(meta.value)
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers go on while an import writes
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def init_app(app) -> Storage:
+    """Attach a :class:`Storage` for the app's ``DATABASE_URL``."""
+    storage = Storage(app.config["DATABASE_URL"])
+    app.extensions["mapapp.storage"] = storage
+    return storage
+
+
+def get_storage(app) -> Storage:
+    return app.extensions["mapapp.storage"]

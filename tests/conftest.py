@@ -1,0 +1,126 @@
+"""Shared fixtures: an app on a fresh SQLite file, its storage, the CLI, hand-made areas."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import box, mapping
+
+from mapapp import create_app
+from mapapp.storage import get_storage
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+KOSAI = SHARED / "data" / "kosai-22221"
+PAYLOADS = SHARED / "security" / "payloads.txt"
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'mapapp.sqlite3'}"
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test"},
+        instance_path=tmp_path / "instance",
+    )
+    get_storage(app).upgrade()
+    yield app
+    get_storage(app).dispose()
+
+
+@pytest.fixture
+def storage(app):
+    return get_storage(app)
+
+
+@pytest.fixture
+def taxonomy(app):
+    return app.extensions["mapapp.taxonomy"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(database_url, tmp_path):
+    """Run `mapapp …` in-process against the test database; returns the click Result."""
+    from mapapp.cli import main
+
+    runner = CliRunner()
+    env = {"MAPAPP_DATABASE_URL": database_url, "MAPAPP_SECRET_KEY": "test"}
+
+    def invoke(*args: str):
+        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def run_cli(database_url: str, *args, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the installed `mapapp` command in a real subprocess."""
+    env = {**os.environ, "MAPAPP_DATABASE_URL": database_url, "MAPAPP_SECRET_KEY": "test"}
+    return subprocess.run(
+        [sys.executable, "-m", "mapapp.cli", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def write_geojson(path: Path, features: list[tuple[dict, object]]) -> Path:
+    """Write (properties, shapely geometry) pairs as a GeoJSON FeatureCollection."""
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": mapping(geom)}
+            for props, geom in features
+        ],
+    }
+    path.write_text(json.dumps(collection, ensure_ascii=False), "utf-8")
+    return path
+
+
+# Two layers that cut across each other, small enough to check on paper (lon, lat in degrees
+# near 137.5, 34.7). 中学校区: west | east halves. 小学校区: south | north halves.
+#
+#   34.72 +-----------+-----------+
+#         |  NW       |  NE       |     west = 137.50–137.52, east = 137.52–137.54
+#   34.71 +-----------+-----------+     south = 34.70–34.71,  north = 34.71–34.72
+#         |  SW       |  SE       |
+#   34.70 +-----------+-----------+
+#       137.50      137.52      137.54
+WEST = box(137.50, 34.70, 137.52, 34.72)
+EAST = box(137.52, 34.70, 137.54, 34.72)
+SOUTH = box(137.50, 34.70, 137.54, 34.71)
+NORTH = box(137.50, 34.71, 137.54, 34.72)
+
+
+@pytest.fixture
+def crossing_layers(tmp_path) -> dict[str, Path]:
+    return {
+        "junior": write_geojson(
+            tmp_path / "junior.geojson",
+            [({"name": "西中学校区", "code": "J1"}, WEST), ({"name": "東中学校区", "code": "J2"}, EAST)],
+        ),
+        "elementary": write_geojson(
+            tmp_path / "elementary.geojson",
+            [({"name": "南小学校区", "code": "E1"}, SOUTH), ({"name": "北小学校区", "code": "E2"}, NORTH)],
+        ),
+    }
+
+
+def payloads() -> list[str]:
+    lines = PAYLOADS.read_text("utf-8").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
