@@ -36,7 +36,9 @@ class _Progress:
     def __call__(self, stage: str, done: int, total: int) -> None:
         finished = done >= total
         now = time.monotonic()
-        if not finished and (not self._tty or now - self._last < 0.5):
+        if self._tty and not finished and now - self._last < 0.5:
+            return
+        if not self._tty and not finished and done != 0:
             return
         self._last = now
         percent = f" {done * 100 // total}%" if total else ""

@@ -10,7 +10,7 @@ import shapely
 from sqlalchemy import select
 
 from mapapp.areas import place_all_resources
-from mapapp.geo import repair_polygon
+from mapapp.geo import JAPAN_LAT, JAPAN_LON, repair_polygon
 from mapapp.importing.errors import FileProblem, RowError, RowsRejected
 from mapapp.models import Area, Change, ImportRun
 from mapapp.storage import Storage, bump_data_version
@@ -155,17 +155,33 @@ def _read_frame(path: Path, crs: str | None):
         except Exception as exc:  # pyproj raises CRSError, a ValueError subclass, and others
             raise FileProblem(f"座標系「{crs}」がわかりません") from exc
     if frame.crs is None:
-        minx, miny, maxx, maxy = frame.total_bounds
-        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        if _plausible_degrees(frame.total_bounds):
             frame = frame.set_crs("EPSG:4326")
         else:
             raise FileProblem("座標系がわかりません。--crs EPSG:6677 のように指定してください")
-    return frame.to_crs("EPSG:4326")
+    if frame.crs.is_geographic and not _plausible_degrees(frame.total_bounds):
+        # GeoJSON without a crs member is read as WGS84 even when it holds metres.
+        raise FileProblem("座標が緯度経度ではありません。--crs EPSG:6677 のように指定してください")
+    frame = frame.to_crs("EPSG:4326")
+    minx, miny, maxx, maxy = frame.total_bounds
+    if not (JAPAN_LON[0] <= minx <= maxx <= JAPAN_LON[1] and JAPAN_LAT[0] <= miny <= maxy <= JAPAN_LAT[1]):
+        raise FileProblem(
+            f"区域が日本の範囲外です（経度 {minx:.3f}〜{maxx:.3f}、緯度 {miny:.3f}〜{maxy:.3f}）。"
+            "座標系を --crs で指定してください"
+        )
+    return frame
+
+
+def _plausible_degrees(bounds) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
 
 
 def _garbled(frame) -> bool:
-    texts = frame.select_dtypes(include="object").drop(columns="geometry", errors="ignore")
-    return any(looks_garbled(str(v)) for v in texts.head(50).to_numpy().ravel())
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    return any(
+        looks_garbled(v) for c in columns for v in frame[c].head(50) if isinstance(v, str)
+    )
 
 
 def _text(value) -> str:

@@ -46,6 +46,7 @@ class Profile:
     id_columns: tuple[str, ...] = ()
     kind_columns: tuple[str, ...] = ()
     default_source: str = ""
+    default_kind: str = ""  # for files of one kind only, such as the MHLW 通いの場 list
     adjust: Callable[[Mapping[str, str], Fields], None] | None = None
     optional_signature: tuple[str, ...] = field(default=())
 
@@ -152,6 +153,7 @@ MHLW = Profile(
     # The file's No is a row counter that changes every month; name and address are stable.
     key_columns=("市区町村コード", "名称", "所在地（都道府県から番地まで）"),
     default_source="mhlw",
+    default_kind="kayoi_other",
     adjust=_mhlw_adjust,
 )
 

@@ -159,7 +159,7 @@ def _area_names(storage: Storage) -> dict[str, int]:
 
 def _row_record(values, profile, fixed_kind, taxonomy, area_names):
     texts = profile.fields(values)
-    kind = fixed_kind
+    kind = fixed_kind or profile.default_kind or None
     if kind is None:
         words = [w for w in profile.kind_words(values) if w]
         if not words:

@@ -1,0 +1,248 @@
+"""Cut normalised 開催日時 text into tokens: days, ordinals, times, exceptions, leftovers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from mapapp.schedule_model import (
+    CLOSED_NEW_YEAR,
+    CLOSED_OBON,
+    HOLIDAY_NEXT_DAY,
+    HOLIDAY_PREVIOUS_DAY,
+    JA_WEEKDAYS,
+    NO_HOLIDAYS,
+    WEEKDAY_CODES,
+)
+
+
+class Token(NamedTuple):
+    """A piece of normalised text; ``value`` depends on ``kind``."""
+
+    kind: str
+    text: str
+    value: Any
+    start: int
+    end: int
+
+
+_W = JA_WEEKDAYS
+_HOLIDAY = r"(?:祝祭日|振替休日|祝日|休日|祭日)"
+_CLOSED = r"(?:お休み|休み|除く|休館|休会|休業|休講|休止|中止|なし|無し|休)"
+_CASE = r"(?:の場合|と重なる場合|に当たる場合|にあたる場合|と重なる日|のとき|の時)?"
+_MONTHS = (
+    r"\d{1,2}\s*月(?:\s*(?:[・、,~]|と|から)\s*\d{1,2}\s*月)*"
+    r"|\d{1,2}(?:\s*(?:[・、,~]|と|から)\s*\d{1,2})+\s*月"
+)
+_MERIDIEM = r"(?:(?P<mer>午前|午後|AM|PM|am|pm)\s*)?"
+# A bare weekday kanji is a weekday only when 曜 or a boundary follows: 日中 and 水木さん are not.
+_DAY_ITEM = rf"[{_W}](?:曜日?|(?=[\s\d~\-・、,/()\[\]【】とおのはにや祝{_W}]|$))"
+_DAY_SEP = r"\s*(?:[・、,/]|と|及び|および)?\s*"
+_TIME_SUFFIX = r"(?:頃|ごろ|すぎ|過ぎ)?"
+
+_REJECT = object()
+_ValueFn = Callable[[re.Match[str], str | None], Any]
+
+
+def _months(text: str) -> tuple[int, ...] | None:
+    """``"4~9月"`` → (4, …, 9); ``"12月~2月"`` wraps the year; None for a month outside 1..12."""
+    numbers = [int(n) for n in re.findall(r"\d{1,2}", text)]
+    if any(not 1 <= n <= 12 for n in numbers):
+        return None
+    if "~" in text or "から" in text:
+        first, last = numbers[0], numbers[-1]
+        span = (last - first) % 12
+        return tuple((first - 1 + step) % 12 + 1 for step in range(span + 1))
+    return tuple(dict.fromkeys(numbers))
+
+
+def _ordinal(match: re.Match[str], _prev: str | None) -> dict:
+    week = bool(match.group("week"))
+    if match.group("last"):
+        return {"ordinals": (-1,), "week": week, "valid": True}
+    text = match.group("first") + (match.group("rest") or "")
+    numbers = [int(n) for n in re.findall(r"\d{1,2}", text)]
+    if "~" in text or "から" in text:
+        numbers = list(range(numbers[0], numbers[-1] + 1)) if len(numbers) == 2 else []
+    valid = bool(numbers) and all(1 <= n <= 5 for n in numbers)
+    return {"ordinals": tuple(numbers), "week": week, "valid": valid}
+
+
+def _weekdays(match: re.Match[str], prev: str | None) -> dict | object:
+    text = match.group(0)
+    if text == "平日":
+        return {"days": WEEKDAY_CODES[:5], "holidays": False}
+    if text == "週末":
+        return {"days": WEEKDAY_CODES[5:], "holidays": False}
+    holidays = bool(match.group("hol"))
+    body = text[: match.start("hol") - match.start()] if holidays else text
+    kanji = [char for char in body if char in _W]
+    explicit = "曜" in body or holidays or len(kanji) > 1
+    # 「毎週水」「第2水」「(水)」: one bare kanji is a weekday only right after such a marker.
+    if not explicit and prev not in {"ORDINAL", "FREQ", "LPAREN", "COUNT", "WEEKDAYS"}:
+        return _REJECT
+    codes = tuple(dict.fromkeys(WEEKDAY_CODES[_W.index(char)] for char in kanji))
+    return {"days": codes, "holidays": holidays}
+
+
+def _weekday_range(match: re.Match[str], _prev: str | None) -> dict:
+    first, last = _W.index(match.group("a")), _W.index(match.group("b"))
+    span = (last - first) % 7
+    days = tuple(WEEKDAY_CODES[(first + step) % 7] for step in range(span + 1))
+    return {"days": days, "holidays": False}
+
+
+def _time(match: re.Match[str], _prev: str | None) -> dict:
+    groups = match.groupdict()
+    if match.group(0) == "正午":
+        return {"hour": 12, "minute": 0, "meridiem": None}
+    minute = 30 if groups.get("half") else int(groups.get("m") or 0)
+    meridiem = groups.get("mer") or groups.get("mer2")
+    if meridiem:
+        meridiem = "午後" if meridiem.lower() in {"午後", "pm"} else "午前"
+    return {"hour": int(groups["h"]), "minute": minute, "meridiem": meridiem}
+
+
+def _closed_months(match: re.Match[str], _prev: str | None) -> tuple[int, ...] | object:
+    months = _months(match.group("months"))
+    return _REJECT if months is None else months
+
+
+def _plain_months(match: re.Match[str], _prev: str | None) -> tuple[int, ...] | object:
+    months = _months(match.group(0))
+    return _REJECT if months is None else months
+
+
+def _count(match: re.Match[str], _prev: str | None) -> dict:
+    unit = match.group("unit")
+    freq = "WEEKLY" if "週" in unit else "YEARLY" if "年" in unit else "MONTHLY"
+    exact = not (match.group("upper") or match.group("approx"))
+    return {"freq": freq, "times": int(match.group("n")), "exact": exact}
+
+
+def _constant(value: Any) -> _ValueFn:
+    return lambda _match, _prev: value
+
+
+def _group(name: str) -> _ValueFn:
+    return lambda match, _prev: match.group(name)
+
+
+def _dash(_match: re.Match[str], prev: str | None) -> object | None:
+    # 「10:00ー12:00」: ー and - mean "to" only right after a time; elsewhere they are text.
+    return None if prev == "TIME" else _REJECT
+
+
+# Tried in order at each position; the first pattern whose value is not _REJECT wins.
+_PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
+    ("NL", r"\n", _constant(None)),
+    ("SEP", r"[ \t]+", _constant(None)),
+    ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY})*{_CASE}(?:は|、|,)?\s*翌平?日"
+     r"(?:に振り?替え?|に変更|に開催|開催|に実施|実施)?", _constant(HOLIDAY_NEXT_DAY)),
+    ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY})*{_CASE}(?:は|、|,)?\s*前日"
+     r"(?:に振り?替え?|に変更|に開催|開催|に実施|実施)?", _constant(HOLIDAY_PREVIOUS_DAY)),
+    ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY})*{_CASE}(?:は|を|も|、|,)?\s*{_CLOSED}",
+     _constant(NO_HOLIDAYS)),
+    ("EXCEPTION", rf"年末年始(?:期間)?(?:は|を|、)?\s*{_CLOSED}?", _constant(CLOSED_NEW_YEAR)),
+    ("EXCEPTION", rf"お盆(?:期間)?(?:は|を|、)?\s*{_CLOSED}?", _constant(CLOSED_OBON)),
+    ("CLOSED_MONTHS", rf"(?P<months>{_MONTHS})(?:は|を|、|の)?\s*{_CLOSED}", _closed_months),
+    ("SUSPENDED", r"活動休止中?|休止中|休会中|休止", _constant(None)),
+    ("REVIEW", r"随時|不定期|その都度|都度", _constant("irregular")),
+    ("REVIEW", r"要?お?問い?合わ?せ(?:ください|下さい)?|要確認|応相談|要相談", _constant("ask")),
+    ("REVIEW", r"未定|調整中", _constant("undecided")),
+    ("FEE", r"(?:参加費|参加料|会費|利用料|料金|費用|お茶代|材料費|食費|おやつ代)[はがの:]*\s*"
+     r"(?:\d[\d,]*\s*円(?:\s*/\s*[月回年])?|無料|実費)?"
+     r"|(?:1回|月額|年額|年会費|月会費)?\s*\d[\d,]*\s*円(?:\s*/\s*[月回年])?|¥\s*\d[\d,]*"
+     r"|無料|実費", _constant(None)),
+    ("COUNT", r"(?P<unit>毎週|週|毎月|月|ひと月|1か月|1ヶ月|1ヵ月|1カ月|毎年|年)\s*に?\s*"
+     r"(?P<n>\d{1,2})(?:\s*[~-]\s*(?P<upper>\d{1,2}))?\s*回"
+     r"(?P<approx>程度|以上|以下|位|くらい|ぐらい|ほど|前後)?", _count),
+    ("FREQ", r"毎週|毎(?=[月火水木金土日]曜)", _constant(("WEEKLY", 1))),
+    ("FREQ", r"隔週", _constant(("WEEKLY", 2))),
+    ("FREQ", r"毎月(?!曜)", _constant(("MONTHLY", 1))),
+    ("FREQ", r"隔月", _constant(("MONTHLY", 2))),
+    ("FREQ", r"毎年", _constant(("YEARLY", 1))),
+    ("FREQ", r"毎日|年中無休|無休", _constant(("DAILY", 1))),
+    ("ORDINAL", r"(?:第\s*(?P<first>\d{1,2})(?P<rest>(?:\s*(?:[・、,/&~]|と|から|および|及び)"
+     r"\s*第?\s*\d{1,2})*)|(?P<last>最終|最後の?))\s*(?P<week>週目?の?|週の?)?", _ordinal),
+    ("DATE", r"(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日(?!曜)",
+     lambda m, _p: (int(m.group("month")), int(m.group("day")))),
+    ("TIME", rf"{_MERIDIEM}(?P<h>\d{{1,2}})\s*:\s*(?P<m>\d{{2}})(?:\s*(?P<mer2>AM|PM|am|pm))?"
+     rf"{_TIME_SUFFIX}", _time),
+    ("TIME", rf"{_MERIDIEM}(?P<h>\d{{1,2}})\s*時\s*(?:(?P<m>\d{{1,2}})\s*分|(?P<half>半))?"
+     rf"{_TIME_SUFFIX}|正午", _time),
+    ("MONTHS", rf"(?:{_MONTHS})(?!曜)", _plain_months),
+    ("MONTHDAYS", r"(?P<days>\d{1,2}(?:\s*(?:[・、,]|と|及び|および)\s*\d{1,2})*)\s*日"
+     r"(?![曜程時中間付])", lambda m, _p: tuple(int(n) for n in re.findall(r"\d+", m["days"]))),
+    ("MONTHDAYS", r"月末", _constant((-1,))),
+    ("DAYPART", r"(?P<part>午前|午後|夜)(?:中|間)?|(?P<eve>夕方)",
+     lambda m, _p: m.group("part") or "夜"),
+    ("SEASON", r"(?P<season>[夏冬春秋])(?:期|季|場|時間)?(?!休)",
+     lambda m, _p: m.group("season") + "期"),
+    ("WEEKDAYS", rf"(?P<a>[{_W}])(?:曜日?)?\s*(?:~|-|から)\s*(?P<b>[{_W}])(?:曜日?)?",
+     _weekday_range),
+    ("WEEKDAYS", rf"平日|週末|{_DAY_ITEM}(?:{_DAY_SEP}{_DAY_ITEM})*"
+     r"(?:\s*[・、,]?\s*(?P<hol>祝祭日|祝日|祝))?", _weekdays),
+    ("HOLIDAY", rf"{_HOLIDAY}|祝", _constant(None)),
+    ("RECEPTION", r"受付|受け付け", _constant(None)),
+    ("TILDE", r"~|から|より", _constant(None)),
+    ("TILDE", r"[-ー](?=\s*(?:午前|午後)?\s*\d)", _dash),
+    ("UNTIL", r"まで|迄", _constant(None)),
+    ("LPAREN", r"[(\[【〔「『]", _constant(None)),
+    ("RPAREN", r"[)\]】〕」』]", _constant(None)),
+    ("IGNORE", r"開催日時|開催日|開催時間|開催|活動日|活動時間|活動|営業日|営業時間|開館時間|開館"
+     r"|時間帯|時間|日時|日程|当日|本日|予定|程度|以降|以後|実施|です|ます|にて"
+     r"|[のはにをでもが※★☆●○◎■□◆◇]", _constant(None)),
+    ("SEP", r"[・、,/;:。.&+=|]|及び|および|と|や|又は|または", _constant(None)),
+)  # fmt: skip
+_COMPILED = tuple((kind, re.compile(pattern), fn) for kind, pattern, fn in _PATTERNS)
+_QUIET = {"SEP", "NL", "IGNORE"}
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of normalised text, in order; unknown characters are merged into UNKNOWN runs.
+
+    >>> [t.kind for t in tokenize("毎週月曜日 10:00~11:30")]
+    ['FREQ', 'WEEKDAYS', 'SEP', 'TIME', 'TILDE', 'TIME']
+    """
+    tokens: list[Token] = []
+    prev: str | None = None
+    pos = 0
+    while pos < len(text):
+        token = _match_at(text, pos, prev)
+        tokens.append(token)
+        pos = token.end
+        if token.kind not in _QUIET:
+            prev = token.kind
+    return _merge_unknown(text, tokens)
+
+
+def _match_at(text: str, pos: int, prev: str | None) -> Token:
+    for kind, pattern, value_fn in _COMPILED:
+        match = pattern.match(text, pos)
+        if not match or match.end() == pos:
+            continue
+        value = value_fn(match, prev)
+        if value is not _REJECT:
+            return Token(kind, match.group(0), value, pos, match.end())
+    return Token("UNKNOWN", text[pos], None, pos, pos + 1)
+
+
+def _merge_unknown(text: str, tokens: list[Token]) -> list[Token]:
+    # ひまわりのカフェ lexes as UNKNOWN, IGNORE(の), UNKNOWN: keep it one fragment.
+    merged: list[Token] = []
+    for token in tokens:
+        if token.kind == "UNKNOWN" and merged:
+            run_start = len(merged)
+            while run_start > 0 and merged[run_start - 1].kind in {"UNKNOWN", "IGNORE"}:
+                run_start -= 1
+            while run_start < len(merged) and merged[run_start].kind != "UNKNOWN":
+                run_start += 1
+            if run_start < len(merged):
+                start = merged[run_start].start
+                del merged[run_start:]
+                merged.append(Token("UNKNOWN", text[start : token.end], None, start, token.end))
+                continue
+        merged.append(token)
+    return merged
