@@ -1,4 +1,4 @@
-"""地域ささえあいマップ: community resources by 第2層 area, for residents, coordinators and staff."""
+"""地域ささえあいマップ: community resources by 第2層 area, for residents, coordinators, staff."""
 
 from __future__ import annotations
 

@@ -47,7 +47,9 @@ def place_resources(
     ]
     if rows:
         session.execute(insert(ResourceArea), rows)
-    outside = [rid for rid, found in zip(ids, containing, strict=True) if is_outside(found, layers_present)]
+    outside = [
+        rid for rid, found in zip(ids, containing, strict=True) if is_outside(found, layers_present)
+    ]
     outside_set = set(outside)
     for flag in (True, False):
         chosen = [rid for rid in ids if (rid in outside_set) is flag]

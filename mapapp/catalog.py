@@ -56,7 +56,9 @@ def list_resources(session: Session, where: ResourceFilter, limit: int, offset: 
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.options(
-            selectinload(Resource.areas), selectinload(Resource.tags), selectinload(Resource.organization)
+            selectinload(Resource.areas),
+            selectinload(Resource.tags),
+            selectinload(Resource.organization),
         )
         .order_by(Resource.id)
         .limit(limit)
@@ -69,7 +71,11 @@ def get_resource(session: Session, resource_id: int) -> Resource:
     resource = session.get(
         Resource,
         resource_id,
-        options=[selectinload(Resource.areas), selectinload(Resource.tags), selectinload(Resource.organization)],
+        options=[
+            selectinload(Resource.areas),
+            selectinload(Resource.tags),
+            selectinload(Resource.organization),
+        ],
     )
     if resource is None:
         raise NotFound(f"資源 {resource_id} はありません")
@@ -99,7 +105,9 @@ def counts_by_area_and_kind(session: Session) -> dict[int, dict[str, int]]:
 
 def count_outside(session: Session) -> dict[str, int]:
     rows = session.execute(
-        select(Resource.kind, func.count()).where(Resource.outside_areas.is_(True)).group_by(Resource.kind)
+        select(Resource.kind, func.count())
+        .where(Resource.outside_areas.is_(True))
+        .group_by(Resource.kind)
     )
     return dict(rows.all())
 

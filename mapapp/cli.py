@@ -113,7 +113,10 @@ def _load_demo(app, storage) -> None:
                 kind_label=labels[layer],
                 source=f"demo:layer{layer}",
             )
-            click.echo(f"第{layer}層 {labels[layer]}: {report.created + report.updated + report.unchanged} 区域")
+            click.echo(
+                f"第{layer}層 {labels[layer]}: "
+                f"{report.created + report.updated + report.unchanged} 区域"
+            )
         report = import_resources(
             storage,
             files["resources"],
@@ -129,10 +132,19 @@ def _layer2_label(town) -> str:
     return first.get("kind_label") or "日常生活圏域"
 
 
-@main.command("import-areas", help="区域の境界ファイル（GeoJSON, Shapefile の zip, GeoPackage）を取り込みます")
+@main.command(
+    "import-areas", help="区域の境界ファイル（GeoJSON, Shapefile の zip, GeoPackage）を取り込みます"
+)
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--layer", type=click.IntRange(1, 3), required=True, help="1=市町村, 2=日常生活圏域, 3=町丁・自治会")
-@click.option("--kind", "kind_label", required=True, help="区域の種類。例: 中学校区, 小学校区, 地区社協区域")
+@click.option(
+    "--layer",
+    type=click.IntRange(1, 3),
+    required=True,
+    help="1=市町村, 2=日常生活圏域, 3=町丁・自治会",
+)
+@click.option(
+    "--kind", "kind_label", required=True, help="区域の種類。例: 中学校区, 小学校区, 地区社協区域"
+)
 @click.option("--name-field", help="区域名の列（省略時は自動で探します）")
 @click.option("--source", help="出典名（同じ出典の区域は再取り込みで更新されます）")
 @click.option("--crs", help="座標系（ファイルに無いとき）。例: EPSG:6677")
@@ -158,7 +170,8 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
         _fail(exc)
     head = "確認のみ（書き込んでいません）" if dry_run else "取り込みました"
     click.echo(
-        f"{head}: {report.filename} 第{report.layer}層 {report.kind_label}（名前の列: {report.name_field}）\n"
+        f"{head}: {report.filename} 第{report.layer}層 {report.kind_label}"
+        f"（名前の列: {report.name_field}）\n"
         f"  新規 {report.created}、更新 {report.updated}、変更なし {report.unchanged}"
     )
     if report.repaired:
@@ -170,10 +183,14 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
 
 @main.command("import-resources", help="資源の一覧（CSV, Excel .xlsx, GeoJSON）を取り込みます")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--profile", help="ファイルの形式: own, caremap, mhlw, standard（省略時は列から判断）")
+@click.option(
+    "--profile", help="ファイルの形式: own, caremap, mhlw, standard（省略時は列から判断）"
+)
 @click.option("--kind", help="種別の列が無いファイルの種別（コードか名前）")
 @click.option("--source", help="出典名（同じ出典・同じIDの行は再取り込みで更新されます）")
-@click.option("--map", "mappings", multiple=True, metavar="列名=項目", help="列の対応。例: --map 施設名=名称")
+@click.option(
+    "--map", "mappings", multiple=True, metavar="列名=項目", help="列の対応。例: --map 施設名=名称"
+)
 @click.option("--dry-run", is_flag=True, help="確認だけして書き込まない")
 @click.option("--skip-invalid", is_flag=True, help="問題のある行を飛ばして残りを取り込む")
 def import_resources_command(path, profile, kind, source, mappings, dry_run, skip_invalid) -> None:
@@ -217,10 +234,17 @@ def _print_resource_report(report) -> None:
         click.echo(f"  注意: {warning}")
     if written.outside_areas:
         names = "、".join(written.outside_areas[:10])
-        more = f" ほか {len(written.outside_areas) - 10} 件" if len(written.outside_areas) > 10 else ""
-        click.echo(f"  区域外（どの第2層区域にも入らない）: {len(written.outside_areas)} 件（{names}{more}）")
+        more = (
+            f" ほか {len(written.outside_areas) - 10} 件" if len(written.outside_areas) > 10 else ""
+        )
+        click.echo(
+            f"  区域外（どの第2層区域にも入らない）: {len(written.outside_areas)} 件"
+            f"（{names}{more}）"
+        )
     if written.not_in_file:
-        click.echo(f"  同じ出典でこのファイルに無い資源: {written.not_in_file} 件（削除はしていません）")
+        click.echo(
+            f"  同じ出典でこのファイルに無い資源: {written.not_in_file} 件（削除はしていません）"
+        )
     for error in report.rejected:
         click.echo(f"  取り込まなかった行: {error}")
 
@@ -250,5 +274,7 @@ def _fail(exc: Exception):
         for error in exc.errors:
             click.echo(f"  {error}", err=True)
     sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -261,7 +261,9 @@ def _oriented(rings: list[list[list[float]]]) -> list[list[list[float]]]:
     result = []
     for index, ring in enumerate(rings):
         ring = [[round(x, COORD_DECIMALS), round(y, COORD_DECIMALS)] for x, y, *_ in ring]
-        doubled_area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+        doubled_area = sum(
+            x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False)
+        )
         if (doubled_area > 0) != (index == 0):
             ring.reverse()
         result.append(ring)
@@ -348,6 +350,9 @@ class _Places:
     def is_named(self, key: str) -> bool:
         return key in self._venues
 
+    def has(self, key: object) -> bool:
+        return key in self._shared
+
     def shared(self, key: object, venue: str, chome: str) -> _Place:
         if key not in self._shared:
             self._shared[key] = self.new(chome, venue)
@@ -432,15 +437,18 @@ def _resources(
     rows = [row for row, _ in gathering_rows] + home_rows + service_rows
     _set_statuses(rng, gathering_rows)
     for number, row in enumerate(rows, start=1):
+        checked = FIRST_CHECK_DATE + timedelta(days=rng.randrange(CHECK_SPAN_DAYS))
         row["出典ID"] = f"demo-{number:04d}"
-        row["最終確認日"] = (FIRST_CHECK_DATE + timedelta(rng.randrange(CHECK_SPAN_DAYS))).isoformat()
+        row["最終確認日"] = checked.isoformat()
     return [{column: row[column] for column in data.COLUMNS} for row in rows]
 
 
-def _details(rng: random.Random, dealer: _Dealer, kind: str) -> dict[str, str]:
-    """The free-text fields, drawn from the kind's pools."""
+def _details(rng: random.Random, dealer: _Dealer, kind: str, tags: str = "") -> dict[str, str]:
+    """The free-text fields, drawn from the kind's pools; `tags` ("a、b") overrides the pool."""
     pools = data.DETAILS[kind]
-    if kind in data.GATHERING_KINDS:
+    if tags:
+        tags = tags.split("、")
+    elif kind in data.GATHERING_KINDS:
         tags = rng.sample(pools.tags, rng.randint(2, min(4, len(pools.tags))))
     else:  # a service's main tag comes first
         rest = pools.tags[1:]
@@ -456,22 +464,24 @@ def _details(rng: random.Random, dealer: _Dealer, kind: str) -> dict[str, str]:
 
 
 def _service_row(rng, dealer, places: _Places, phones: _Phonebook, spec) -> dict[str, str]:
-    if places.is_named(spec.place):
-        place = places.named(spec.place)
-    else:
-        place = places.new(spec.place, "")
+    shared = places.is_named(spec.place)
+    place = places.named(spec.place) if shared else places.new(spec.place, "")
     if spec.phone:
         phone_key = spec.phone
     elif spec.org == data.SHAKYO_NAME and spec.kind not in CENTRE_KINDS:
         phone_key = data.SHAKYO_NAME
     else:
         phone_key = spec.name
-    return {
+    row = {
         "種別": spec.kind, "名称": spec.name, "名称かな": spec.kana, "運営団体": spec.org,
         **_place_fields(place), "対象範囲": spec.scope,
         "対象区域": spec.areas if spec.scope == "区域" else "",
-        **_details(rng, dealer, spec.kind), "URL": spec.url, "連絡先": phones.number(phone_key),
+        **_details(rng, dealer, spec.kind, spec.tags), "URL": spec.url,
+        "連絡先": phones.number(phone_key),
     }  # fmt: skip
+    if spec.hours:
+        row["開催日時"] = spec.hours
+    return row
 
 
 def _place_fields(place: _Place) -> dict[str, str]:
@@ -484,7 +494,7 @@ def _gathering_rows(rng, dealer, places: _Places, phones: _Phonebook, population
     nicknames = list(data.NICKNAMES)
     rng.shuffle(nicknames)
     used_names: set[str] = set()
-    temples = iter(data.TEMPLES * 5)
+    temples = iter(data.TEMPLES)
     rows = []
     for d, district in enumerate(data.DISTRICTS):
         members = [i for i, c in enumerate(data.CHOME) if c.district == d]
@@ -501,7 +511,11 @@ def _gathering_rows(rng, dealer, places: _Places, phones: _Phonebook, population
                     "kurasapo": _centre_for("kurasapo", district),
                 }  # fmt: skip
                 name, kana = _unique_name(rng, nicknames, used_names, kind, context)
-                org, contact = rng.choice(data.ORGANISER_PATTERNS[kind])
+                # A group named after a nickname only runs the gathering of that nickname.
+                org, contact = rng.choice([
+                    (org, contact) for org, contact in data.ORGANISER_PATTERNS[kind]
+                    if "{nick}" not in org or context["nick"] in name
+                ])  # fmt: skip
                 org = org.format(**context)
                 phone_key = {"own": org, "shakyo": data.SHAKYO_NAME}.get(contact)
                 phone_key = phone_key or context[contact]
@@ -512,8 +526,11 @@ def _gathering_rows(rng, dealer, places: _Places, phones: _Phonebook, population
                     place = places.shared(("hall", chome_name), hall, chome_name)
                 elif venue == "centre":
                     place = places.named(district.centre)
+                elif venue == "temple" and places.has(("temple", chome_name)):
+                    place = places.shared(("temple", chome_name), "", chome_name)
                 elif venue == "temple":
-                    place = places.shared(("temple", chome_name), next(temples), chome_name)
+                    temple = next(temples, f"{chome.base}神社社務所")
+                    place = places.shared(("temple", chome_name), temple, chome_name)
                 elif venue == "shop":
                     place = places.new(chome_name, f"{chome.base}商店街の空き店舗")
                 else:
@@ -569,6 +586,7 @@ def _unused_nicks(used_names: set[str]):
 
 def _set_statuses(rng: random.Random, gathering_rows: list[tuple[dict, int]]) -> None:
     """Like real lists: a few 休止中, one 準備中 (東部's new 居場所) and one 終了 salon."""
+
     def pick(kind: str, district: int) -> dict:
         return rng.choice([r for r, d in gathering_rows if r["種別"] == kind and d == district])
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from mapapp.schedule_model import (
+    CLOSED_MONTH,
     CLOSED_NEW_YEAR,
     CLOSED_OBON,
     HOLIDAY_NEXT_DAY,
@@ -35,6 +36,7 @@ _MONTHS = (
     r"\d{1,2}\s*月(?:\s*(?:[・、,~]|と|から)\s*\d{1,2}\s*月)*"
     r"|\d{1,2}(?:\s*(?:[・、,~]|と|から)\s*\d{1,2})+\s*月"
 )
+_CLOSURE = rf"(?:{_HOLIDAY}|年末年始(?:期間)?|お盆(?:期間)?|{_MONTHS})"
 _MERIDIEM = r"(?:(?P<mer>午前|午後|AM|PM|am|pm)\s*)?"
 # A bare weekday kanji is a weekday only when 曜 or a boundary follows: 日中 and 水木さん are not.
 _DAY_ITEM = rf"[{_W}](?:曜日?|(?=[\s\d~\-・、,/()\[\]【】とおのはにや祝{_W}]|$))"
@@ -77,7 +79,7 @@ def _weekdays(match: re.Match[str], prev: str | None) -> dict | object:
         return {"days": WEEKDAY_CODES[5:], "holidays": False}
     holidays = bool(match.group("hol"))
     body = text[: match.start("hol") - match.start()] if holidays else text
-    kanji = [char for char in body if char in _W]
+    kanji = [char for char in re.sub(r"曜日?", "", body) if char in _W]
     explicit = "曜" in body or holidays or len(kanji) > 1
     # 「毎週水」「第2水」「(水)」: one bare kanji is a weekday only right after such a marker.
     if not explicit and prev not in {"ORDINAL", "FREQ", "LPAREN", "COUNT", "WEEKDAYS"}:
@@ -104,9 +106,22 @@ def _time(match: re.Match[str], _prev: str | None) -> dict:
     return {"hour": int(groups["h"]), "minute": minute, "meridiem": meridiem}
 
 
-def _closed_months(match: re.Match[str], _prev: str | None) -> tuple[int, ...] | object:
-    months = _months(match.group("months"))
-    return _REJECT if months is None else months
+def _closures(match: re.Match[str], _prev: str | None) -> tuple[str, ...] | object:
+    """「祝日・年末年始を除く」「7・8月は休み」 → the exception codes they name."""
+    items = match.groupdict().get("items") or match.group(0)
+    codes: list[str] = []
+    if re.search(_HOLIDAY, items):
+        codes.append(NO_HOLIDAYS)
+    if "年末年始" in items:
+        codes.append(CLOSED_NEW_YEAR)
+    if "お盆" in items:
+        codes.append(CLOSED_OBON)
+    for months_text in re.findall(_MONTHS, items):
+        months = _months(months_text)
+        if months is None:
+            return _REJECT
+        codes += [f"{CLOSED_MONTH}:{month}" for month in months]
+    return tuple(codes)
 
 
 def _plain_months(match: re.Match[str], _prev: str | None) -> tuple[int, ...] | object:
@@ -142,11 +157,9 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
      r"(?:に振り?替え?|に変更|に開催|開催|に実施|実施)?", _constant(HOLIDAY_NEXT_DAY)),
     ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY})*{_CASE}(?:は|、|,)?\s*前日"
      r"(?:に振り?替え?|に変更|に開催|開催|に実施|実施)?", _constant(HOLIDAY_PREVIOUS_DAY)),
-    ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY})*{_CASE}(?:は|を|も|、|,)?\s*{_CLOSED}",
-     _constant(NO_HOLIDAYS)),
-    ("EXCEPTION", rf"年末年始(?:期間)?(?:は|を|、)?\s*{_CLOSED}?", _constant(CLOSED_NEW_YEAR)),
-    ("EXCEPTION", rf"お盆(?:期間)?(?:は|を|、)?\s*{_CLOSED}?", _constant(CLOSED_OBON)),
-    ("CLOSED_MONTHS", rf"(?P<months>{_MONTHS})(?:は|を|、|の)?\s*{_CLOSED}", _closed_months),
+    ("CLOSURES", rf"(?P<items>{_CLOSURE}(?:\s*(?:[・、,]|と|及び|および)\s*{_CLOSURE})*)"
+     rf"{_CASE}(?:は|を|も|、|,)?\s*{_CLOSED}", _closures),
+    ("CLOSURES", r"年末年始(?:期間)?|お盆(?:期間)?", _closures),
     ("SUSPENDED", r"活動休止中?|休止中|休会中|休止", _constant(None)),
     ("REVIEW", r"随時|不定期|その都度|都度", _constant("irregular")),
     ("REVIEW", r"要?お?問い?合わ?せ(?:ください|下さい)?|要確認|応相談|要相談", _constant("ask")),

@@ -145,7 +145,9 @@ def _check(path, groups, kinds, needs, skills) -> None:
             if k not in kind_codes
         ]
         problems += [
-            f"ニーズ {need.code}: 活動「{s}」がありません" for s in need.skills if s not in skill_codes
+            f"ニーズ {need.code}: 活動「{s}」がありません"
+            for s in need.skills
+            if s not in skill_codes
         ]
     if not kinds:
         problems.append("種別が一つもありません")

@@ -73,7 +73,9 @@ def search_key(value: str | None) -> str:
     return re.sub(r"[\s・･\-‐－ー―〜~、。,.（）()「」]", "", text)
 
 
-_MOJIBAKE_HINTS = re.compile(r"[\ua000-\ua4cf\u0370-\u03ff\u0400-\u04ff\ue000-\uf8ff\ufffd\u00c0-\u00ff]")
+_MOJIBAKE_HINTS = re.compile(
+    r"[\ua000-\ua4cf\u0370-\u03ff\u0400-\u04ff\ue000-\uf8ff\ufffd\u00c0-\u00ff]"
+)
 
 
 def looks_garbled(value: str) -> bool:

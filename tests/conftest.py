@@ -112,11 +112,17 @@ def crossing_layers(tmp_path) -> dict[str, Path]:
     return {
         "junior": write_geojson(
             tmp_path / "junior.geojson",
-            [({"name": "西中学校区", "code": "J1"}, WEST), ({"name": "東中学校区", "code": "J2"}, EAST)],
+            [
+                ({"name": "西中学校区", "code": "J1"}, WEST),
+                ({"name": "東中学校区", "code": "J2"}, EAST),
+            ],
         ),
         "elementary": write_geojson(
             tmp_path / "elementary.geojson",
-            [({"name": "南小学校区", "code": "E1"}, SOUTH), ({"name": "北小学校区", "code": "E2"}, NORTH)],
+            [
+                ({"name": "南小学校区", "code": "E1"}, SOUTH),
+                ({"name": "北小学校区", "code": "E2"}, NORTH),
+            ],
         ),
     }
 

@@ -16,9 +16,7 @@ from tests.conftest import EAST, WEST, write_geojson
 
 
 def frame(rows, crs="EPSG:4326"):
-    return geopandas.GeoDataFrame(
-        [r[0] for r in rows], geometry=[r[1] for r in rows], crs=crs
-    )
+    return geopandas.GeoDataFrame([r[0] for r in rows], geometry=[r[1] for r in rows], crs=crs)
 
 
 def names(storage, layer=None):
@@ -58,7 +56,9 @@ def test_projected_coordinates_are_reprojected(tmp_path, storage):
 
 
 def test_missing_crs_with_metre_coordinates_asks_for_one(tmp_path, storage):
-    path = write_geojson(tmp_path / "m.geojson", [({"name": "A"}, box(-20000, -30000, -19000, -29000))])
+    path = write_geojson(
+        tmp_path / "m.geojson", [({"name": "A"}, box(-20000, -30000, -19000, -29000))]
+    )
     with pytest.raises(FileProblem, match="--crs EPSG:6677 のように指定してください"):
         import_areas(storage, path, layer=2, kind_label="地区")
 
@@ -90,7 +90,9 @@ def test_bad_features_are_all_reported(tmp_path, storage):
 
 
 def test_reimport_updates_in_place_and_layers_link_parents(tmp_path, storage):
-    town = write_geojson(tmp_path / "town.geojson", [({"name": "さくら台町"}, box(137.50, 34.70, 137.54, 34.72))])
+    town = write_geojson(
+        tmp_path / "town.geojson", [({"name": "さくら台町"}, box(137.50, 34.70, 137.54, 34.72))]
+    )
     path = tmp_path / "d.geojson"
     write_geojson(path, [({"name": "西", "pop_total": 100}, WEST), ({"name": "東"}, EAST)])
     import_areas(storage, town, layer=1, kind_label="市町村")

@@ -67,7 +67,9 @@ def test_repeated_hids_are_reported_and_kept_apart(kosai, storage):
     assert len(repeated) == 15
     assert "HID が重複しています: 15 件" in kosai.output
     with storage.reading() as session:
-        names = set(session.scalars(select(Resource.name).where(Resource.source_key.like("1115|%"))))
+        names = set(
+            session.scalars(select(Resource.name).where(Resource.source_key.like("1115|%")))
+        )
     assert names == {"さつき薬局", "表鷲津 多目的センター"}
 
 
@@ -122,9 +124,14 @@ def test_stats_command_prints_the_same_counts(kosai, cli):
 def test_real_quirks_are_normalised(kosai, storage):
     with storage.reading() as session:
         cafe = session.scalar(select(Resource).where(Resource.source_key.like("1181|%")))
-        paused = session.scalars(select(Resource).where(Resource.status == ResourceStatus.PAUSED)).all()
+        paused = session.scalars(
+            select(Resource).where(Resource.status == ResourceStatus.PAUSED)
+        ).all()
     assert cafe.name == "ひまわりカフェ、 ひまわりカフェin表鷲津"
-    assert cafe.closed_text == "毎月第4水曜日（ひまわりカフェ）\n毎月第4木曜日（in表鷲津）\n参加料200円"
+    assert (
+        cafe.closed_text
+        == "毎月第4水曜日（ひまわりカフェ）\n毎月第4木曜日（in表鷲津）\n参加料200円"
+    )
     assert cafe.kind == "ninchisho_cafe" and cafe.kind_text == "福祉施設 / 認知症カフェ"
     assert len(paused) == 4 and all(r.schedule_text == "休止中" for r in paused)
 
@@ -139,7 +146,10 @@ def test_second_import_changes_nothing(kosai, cli, storage):
     with storage.reading() as session:
         assert read_data_version(session) == version
         assert session.scalar(select(func.count(Change.id))) == changes
-        assert session.execute(select(Resource.id, Resource.version, Resource.updated_at)).all() == before
+        assert (
+            session.execute(select(Resource.id, Resource.version, Resource.updated_at)).all()
+            == before
+        )
 
 
 def test_the_raw_geojson_gives_the_same_rows_as_the_csv(kosai, cli):

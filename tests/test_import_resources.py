@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from openpyxl import Workbook
@@ -18,13 +17,19 @@ from mapapp.importing.errors import FileProblem, RowsRejected
 from mapapp.importing.profiles import OWN_COLUMNS, header_key
 from mapapp.importing.resources import ImportOptions, import_resources
 from mapapp.models import Area, Change, Resource, ResourceArea, ResourceStatus
-from tests.conftest import run_cli, write_geojson
+from tests.conftest import run_cli
 
 HEADERS = [h for h, _ in OWN_COLUMNS]
 
 
 def own_row(**values: str) -> dict[str, str]:
-    base = {"出典ID": "r1", "種別": "サロン", "名称": "ふれあいサロン", "緯度": "34.705", "経度": "137.51"}
+    base = {
+        "出典ID": "r1",
+        "種別": "サロン",
+        "名称": "ふれあいサロン",
+        "緯度": "34.705",
+        "経度": "137.51",
+    }
     named = {h: "" for h in HEADERS}
     named.update(base)
     named.update({_header(k): v for k, v in values.items()})
@@ -49,8 +54,13 @@ def write_csv(path, rows, encoding="utf-8-sig", headers=None):
 def dump(storage) -> list:
     """Every row of every table, to compare a database before and after."""
     with storage.reading() as session:
-        names = [r[0] for r in session.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))]
-        return [(n, session.execute(text(f'SELECT * FROM "{n}" ORDER BY 1')).all()) for n in sorted(names)]  # noqa: S608
+        names = [
+            r[0] for r in session.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+        ]
+        return [
+            (n, session.execute(text(f'SELECT * FROM "{n}" ORDER BY 1')).all())  # noqa: S608
+            for n in sorted(names)
+        ]
 
 
 @pytest.fixture
@@ -79,7 +89,9 @@ def test_xlsx_import_reads_numbers_and_dates(tmp_path, storage, taxonomy, two_ar
     book = Workbook()
     sheet = book.active
     sheet.append(["出典ID", "種別", "名称", "緯度", "経度", "定員", "最終確認日", "送迎"])
-    sheet.append([101, "体操教室", "いきいき体操", 34.715, 137.53, 20, dt.datetime(2026, 6, 1), "あり"])
+    sheet.append(
+        [101, "体操教室", "いきいき体操", 34.715, 137.53, 20, dt.datetime(2026, 6, 1), "あり"]
+    )
     sheet.append([None] * 8)  # blank rows that Excel users leave are skipped
     path = tmp_path / "list.xlsx"
     book.save(path)
@@ -122,7 +134,9 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(tmp_path, storage, tax
     assert dump(storage) == before
 
 
-def test_skip_invalid_writes_the_good_rows_and_lists_the_rest(tmp_path, storage, taxonomy, two_areas):
+def test_skip_invalid_writes_the_good_rows_and_lists_the_rest(
+    tmp_path, storage, taxonomy, two_areas
+):
     rows = [own_row(出典ID="a"), own_row(出典ID="b", 名称="")]
     report = import_resources(
         storage, write_csv(tmp_path / "x.csv", rows), taxonomy, ImportOptions(skip_invalid=True)
@@ -141,9 +155,13 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, storage, taxonomy, two_are
 
 def test_reimport_updates_by_source_key_and_keeps_history(tmp_path, storage, taxonomy, two_areas):
     path = tmp_path / "x.csv"
-    import_resources(storage, write_csv(path, [own_row(参加費="100円"), own_row(出典ID="r2")]), taxonomy)
+    import_resources(
+        storage, write_csv(path, [own_row(参加費="100円"), own_row(出典ID="r2")]), taxonomy
+    )
     report = import_resources(
-        storage, write_csv(path, [own_row(参加費="200円", タグ="体操、交流"), own_row(出典ID="r2")]), taxonomy
+        storage,
+        write_csv(path, [own_row(参加費="200円", タグ="体操、交流"), own_row(出典ID="r2")]),
+        taxonomy,
     )
     assert (report.written.created, report.written.updated, report.written.unchanged) == (0, 1, 1)
     with storage.reading() as session:
@@ -180,7 +198,9 @@ def test_repeated_ids_never_merge_two_places(tmp_path, storage, taxonomy, two_ar
 
 
 def test_private_home_is_shown_only_to_its_chome(tmp_path, storage, taxonomy, two_areas):
-    row = own_row(住所="さくら台町本町2丁目3-5", 位置の精度="丁目", 緯度="34.705123", 経度="137.511234")
+    row = own_row(
+        住所="さくら台町本町2丁目3-5", 位置の精度="丁目", 緯度="34.705123", 経度="137.511234"
+    )
     import_resources(storage, write_csv(tmp_path / "x.csv", [row]), taxonomy)
     with storage.reading() as session:
         home = session.scalar(select(Resource))
@@ -195,7 +215,9 @@ def test_service_areas_are_resolved_by_name(tmp_path, storage, taxonomy, two_are
     ]
     with pytest.raises(RowsRejected) as caught:
         import_resources(storage, write_csv(tmp_path / "x.csv", rows), taxonomy)
-    assert [str(e) for e in caught.value.errors] == ["3行目「対象区域」: 区域「南極」が登録されていません"]
+    assert [str(e) for e in caught.value.errors] == [
+        "3行目「対象区域」: 区域「南極」が登録されていません"
+    ]
     import_resources(storage, write_csv(tmp_path / "y.csv", rows[:1]), taxonomy)
     with storage.reading() as session:
         meals = session.scalar(select(Resource))
@@ -203,7 +225,16 @@ def test_service_areas_are_resolved_by_name(tmp_path, storage, taxonomy, two_are
 
 
 def test_kind_option_for_files_without_a_kind_column(tmp_path, storage, taxonomy, two_areas):
-    rows = [{"ID": "1", "名称": "中央公民館", "名称_カナ": "ちゅうおうこうみんかん", "住所": "本町1-1", "緯度": "34.71", "経度": "137.51"}]
+    rows = [
+        {
+            "ID": "1",
+            "名称": "中央公民館",
+            "名称_カナ": "ちゅうおうこうみんかん",
+            "住所": "本町1-1",
+            "緯度": "34.71",
+            "経度": "137.51",
+        }
+    ]
     path = write_csv(tmp_path / "standard.csv", rows)
     with pytest.raises(RowsRejected, match="1 行のうち 1 行"):
         import_resources(storage, path, taxonomy)
@@ -216,17 +247,12 @@ def test_kind_option_for_files_without_a_kind_column(tmp_path, storage, taxonomy
         import_resources(storage, path, taxonomy, ImportOptions(kind="宇宙"))
 
 
-MHLW_HEADERS = (
-    "No,都道府県コード,都道府県名,市区町村コード,市区町村名,備考,名称（ふりがな）,名称,郵便番号,"
-    "所在地（都道府県から番地まで）,所在地（建物名・部屋番号等）,電話番号,対象者,活動内容,"
-    "運営日（平日）－開始,運営日（平日）‐終了,運営日（土曜）-開始,運営日（土曜）－終了,"
-    "運営日（日曜）－開始,運営日（日曜）－終了,運営日（祝日）－開始,運営日（祝日）－終了,定休日,定員,"
-    "料金体系,飲食の提供の有無,飲食持ち込みの可否,送迎の有無,対象エリア,総合事業実施の有無,その他,"
-    "法人番号の有無,法人番号,法人名称（ふりがな）,法人名称,ステータス,緯度,経度"
-).split(",")
+MHLW_HEADERS = ["No", "都道府県コード", "都道府県名", "市区町村コード", "市区町村名", "備考", "名称（ふりがな）", "名称", "郵便番号", "所在地（都道府県から番地まで）", "所在地（建物名・部屋番号等）", "電話番号", "対象者", "活動内容", "運営日（平日）－開始", "運営日（平日）‐終了", "運営日（土曜）-開始", "運営日（土曜）－終了", "運営日（日曜）－開始", "運営日（日曜）－終了", "運営日（祝日）－開始", "運営日（祝日）－終了", "定休日", "定員", "料金体系", "飲食の提供の有無", "飲食持ち込みの可否", "送迎の有無", "対象エリア", "総合事業実施の有無", "その他", "法人番号の有無", "法人番号", "法人名称（ふりがな）", "法人名称", "ステータス", "緯度", "経度"]
 
 
-def test_mhlw_open_data_with_mixed_dashes_and_line_break_tokens(tmp_path, storage, taxonomy, two_areas):
+def test_mhlw_open_data_with_mixed_dashes_and_line_break_tokens(
+    tmp_path, storage, taxonomy, two_areas
+):
     row = dict.fromkeys(MHLW_HEADERS, "")
     row.update({
         "No": "1", "市区町村コード": "22221", "名称": "ふれあい体操クラブ", "名称（ふりがな）": "ふれあいたいそうくらぶ",
@@ -247,11 +273,23 @@ def test_mhlw_open_data_with_mixed_dashes_and_line_break_tokens(tmp_path, storag
 
 
 def test_header_key_treats_dash_variants_alike():
-    assert header_key("運営日（平日）－開始") == header_key("運営日(平日)-開始") == header_key("運営日（平日）‐開始")
+    assert (
+        header_key("運営日（平日）－開始")
+        == header_key("運営日(平日)-開始")
+        == header_key("運営日（平日）‐開始")
+    )
 
 
 def test_column_map_for_any_other_list(tmp_path, cli, two_areas, storage):
-    rows = [{"番号": "9", "施設名": "みんなの茶の間", "分類": "居場所", "lat": "34.705", "lng": "137.51"}]
+    rows = [
+        {
+            "番号": "9",
+            "施設名": "みんなの茶の間",
+            "分類": "居場所",
+            "lat": "34.705",
+            "lng": "137.51",
+        }
+    ]
     path = write_csv(tmp_path / "other.csv", rows)
     result = cli(
         "import-resources", path, "--map", "番号=出典ID", "--map", "施設名=名称",
@@ -270,11 +308,15 @@ def test_column_map_for_any_other_list(tmp_path, cli, two_areas, storage):
         ("empty.csv", b"", "ファイルが空です"),
         ("dup.csv", "名称,名称\nA,B\n".encode(), "見出しが重複しています: 名称"),
         ("old.xls", b"\xd0\xcf\x11\xe0", "古い Excel 形式 (.xls) は読めません"),
-        ("unknown.csv", "foo,bar\n1,2\n".encode(), "列の見出しから形式がわかりません"),
+        ("unknown.csv", b"foo,bar\n1,2\n", "列の見出しから形式がわかりません"),
         ("binary.csv", bytes(range(128, 256)) * 4, "文字コードがわかりません"),
         ("broken.xlsx", b"PK\x03\x04 not really", "Excel ファイルとして読めません"),
         ("broken.geojson", b'{"type": "Feat', "GeoJSON として読めません"),
-        ("wide.csv", "出典ID,種別,名称,緯度,経度\n1,サロン,A,34.7,137.5,extra\n".encode(), "2行目: 見出しより列が多いです"),
+        (
+            "wide.csv",
+            "出典ID,種別,名称,緯度,経度\n1,サロン,A,34.7,137.5,extra\n".encode(),
+            "2行目: 見出しより列が多いです",
+        ),
     ],
 )
 def test_unusable_files_say_why(tmp_path, storage, taxonomy, name, content, message):
@@ -293,7 +335,9 @@ def test_overlapping_layers_each_get_their_area(cli, crossing_layers, tmp_path, 
         "nw_salon": (34.715, 137.51), "ne_salon": (34.715, 137.53),
         "on_line": (34.715, 137.52), "far_salon": (34.80, 137.60),
     }  # fmt: skip
-    rows = [own_row(出典ID=n, 名称=n, 緯度=str(lat), 経度=str(lon)) for n, (lat, lon) in points.items()]
+    rows = [
+        own_row(出典ID=n, 名称=n, 緯度=str(lat), 経度=str(lon)) for n, (lat, lon) in points.items()
+    ]
     report = import_resources(storage, write_csv(tmp_path / "x.csv", rows), taxonomy)
     with storage.reading() as session:
         placed = {
@@ -318,7 +362,9 @@ def test_overlapping_layers_each_get_their_area(cli, crossing_layers, tmp_path, 
     assert report.written.outside_areas == ["far_salon"]
 
 
-def test_areas_imported_after_resources_place_them(cli, crossing_layers, tmp_path, storage, taxonomy):
+def test_areas_imported_after_resources_place_them(
+    cli, crossing_layers, tmp_path, storage, taxonomy
+):
     import_resources(storage, write_csv(tmp_path / "x.csv", [own_row()]), taxonomy)
     with storage.reading() as session:
         assert session.scalar(select(Resource.outside_areas)) is True
@@ -331,12 +377,26 @@ def test_areas_imported_after_resources_place_them(cli, crossing_layers, tmp_pat
 
 @pytest.mark.slow
 def test_killed_import_leaves_the_database_as_it_was(tmp_path, database_url, crossing_layers):
-    assert run_cli(database_url, "import-areas", crossing_layers["junior"], "--layer", "2", "--kind", "中学校区").returncode == 0
+    assert (
+        run_cli(
+            database_url,
+            "import-areas",
+            crossing_layers["junior"],
+            "--layer",
+            "2",
+            "--kind",
+            "中学校区",
+        ).returncode
+        == 0
+    )
     small = write_csv(tmp_path / "small.csv", [own_row(出典ID="before")])
     assert run_cli(database_url, "import-resources", small).returncode == 0
     big = write_csv(
         tmp_path / "big.csv",
-        [own_row(出典ID=f"k{i}", 名称=f"サロン{i}", 経度=f"{137.501 + (i % 390) * 1e-4:.4f}") for i in range(30_000)],
+        [
+            own_row(出典ID=f"k{i}", 名称=f"サロン{i}", 経度=f"{137.501 + (i % 390) * 1e-4:.4f}")
+            for i in range(30_000)
+        ],
     )
     from mapapp.storage import Storage
 

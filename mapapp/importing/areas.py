@@ -85,7 +85,9 @@ def import_areas(
         )
     code_field = next((c for c in CODE_FIELDS if c in columns), None)
     kana_field = next((c for c in KANA_FIELDS if c in columns), None)
-    pop_fields = {k: next((c for c in v if c in columns), None) for k, v in POPULATION_FIELDS.items()}
+    pop_fields = {
+        k: next((c for c in v if c in columns), None) for k, v in POPULATION_FIELDS.items()
+    }
     report = AreaReport(path.name, layer, kind_label, name_field, dry_run=dry_run)
     source = source or f"layer{layer}:{kind_label}"
 
@@ -103,11 +105,15 @@ def import_areas(
         if repaired:
             report.repaired.append(name)
         if looks_garbled(name):
-            report.warnings.append(f"「{name}」は文字化けしているようです（文字コードを確認してください）")
+            report.warnings.append(
+                f"「{name}」は文字化けしているようです（文字コードを確認してください）"
+            )
         code = normalize_line(_text(row.get(code_field))) if code_field else ""
         key = code or name
         if key in areas:
-            errors.append(RowError(number, code_field or name_field, f"「{key}」が重複しています", "件目"))
+            errors.append(
+                RowError(number, code_field or name_field, f"「{key}」が重複しています", "件目")
+            )
             continue
         areas[key] = {
             "name": name,
@@ -141,7 +147,9 @@ def _read_frame(path: Path, crs: str | None):
     if not path.is_file():
         raise FileProblem(f"ファイルがありません: {path.name}")
     if path.suffix.lower() not in READABLE:
-        raise FileProblem(f"この形式は読めません: {path.suffix}（GeoJSON, Shapefile の zip, GeoPackage）")
+        raise FileProblem(
+            f"この形式は読めません: {path.suffix}（GeoJSON, Shapefile の zip, GeoPackage）"
+        )
     try:
         frame = geopandas.read_file(path)
         if path.suffix.lower() in (".zip", ".shp") and _garbled(frame):
@@ -164,7 +172,10 @@ def _read_frame(path: Path, crs: str | None):
         raise FileProblem("座標が緯度経度ではありません。--crs EPSG:6677 のように指定してください")
     frame = frame.to_crs("EPSG:4326")
     minx, miny, maxx, maxy = frame.total_bounds
-    if not (JAPAN_LON[0] <= minx <= maxx <= JAPAN_LON[1] and JAPAN_LAT[0] <= miny <= maxy <= JAPAN_LAT[1]):
+    if not (
+        JAPAN_LON[0] <= minx <= maxx <= JAPAN_LON[1]
+        and JAPAN_LAT[0] <= miny <= maxy <= JAPAN_LAT[1]
+    ):
         raise FileProblem(
             f"区域が日本の範囲外です（経度 {minx:.3f}〜{maxx:.3f}、緯度 {miny:.3f}〜{maxy:.3f}）。"
             "座標系を --crs で指定してください"
@@ -179,9 +190,7 @@ def _plausible_degrees(bounds) -> bool:
 
 def _garbled(frame) -> bool:
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    return any(
-        looks_garbled(v) for c in columns for v in frame[c].head(50) if isinstance(v, str)
-    )
+    return any(looks_garbled(v) for c in columns for v in frame[c].head(50) if isinstance(v, str))
 
 
 def _text(value) -> str:
@@ -220,7 +229,9 @@ def _write_areas(session, report, areas, source, layer, kind_label, filename) ->
             area = Area(source=source, source_key=key, layer=layer, kind_label=kind_label, **values)
             session.add(area)
             session.flush()
-            session.add(Change(entity="area", entity_id=area.id, action="create", import_run_id=run.id))
+            session.add(
+                Change(entity="area", entity_id=area.id, action="create", import_run_id=run.id)
+            )
             report.created += 1
             continue
         changed = [k for k, v in values.items() if not _same(getattr(area, k), v)]
@@ -231,7 +242,13 @@ def _write_areas(session, report, areas, source, layer, kind_label, filename) ->
             if name != "layer":
                 setattr(area, name, values[name])
             session.add(
-                Change(entity="area", entity_id=area.id, action="update", field=name, import_run_id=run.id)
+                Change(
+                    entity="area",
+                    entity_id=area.id,
+                    action="update",
+                    field=name,
+                    import_run_id=run.id,
+                )
             )
         if changed:
             report.updated += 1

@@ -32,4 +32,6 @@ class RowsRejected(ImportProblem):
         self.errors = errors
         self.total_rows = total_rows
         bad_rows = len({e.row for e in errors})
-        super().__init__(f"{total_rows} 行のうち {bad_rows} 行に問題があります。何も書き込んでいません")
+        super().__init__(
+            f"{total_rows} 行のうち {bad_rows} 行に問題があります。何も書き込んでいません"
+        )

@@ -58,7 +58,9 @@ def parse_date(text: str) -> dt.date | None:
     if not value:
         return None
     value = re.sub(r"T.*$", "", value)
-    match = re.fullmatch(r"(令和|平成|R|H)?\s*(\d{1,4}|元)[-/.年](\d{1,2})[-/.月](\d{1,2})日?", value)
+    match = re.fullmatch(
+        r"(令和|平成|R|H)?\s*(\d{1,4}|元)[-/.年](\d{1,2})[-/.月](\d{1,2})日?", value
+    )
     if match:
         era, year, month, day = match.groups()
         year_number = 1 if year == "元" else int(year)
@@ -138,7 +140,9 @@ def split_list(text: str) -> list[str]:
     return list(seen)
 
 
-_HOUSE_NUMBER = re.compile(r"[\s\-‐－ー−]*\d+([\-‐－ー−の]\d+)*(番地|番|号)?[\s\-‐－ー−\d番地号の]*$")
+_HOUSE_NUMBER = re.compile(
+    r"[\s\-‐－ー−]*\d+([\-‐－ー−の]\d+)*(番地|番|号)?[\s\-‐－ー−\d番地号の]*$"
+)
 
 
 def coarsen_address(address: str) -> str:

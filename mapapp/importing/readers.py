@@ -42,7 +42,9 @@ def read_table(path: Path) -> Table:
     if suffix in (".geojson", ".json"):
         return _read_geojson(path.read_bytes())
     if suffix == ".xls":
-        raise FileProblem("古い Excel 形式 (.xls) は読めません。Excel で .xlsx として保存してください")
+        raise FileProblem(
+            "古い Excel 形式 (.xls) は読めません。Excel で .xlsx として保存してください"
+        )
     raise FileProblem(f"この形式は読めません: {suffix or '(拡張子なし)'}（CSV, xlsx, GeoJSON）")
 
 
@@ -148,9 +150,9 @@ def _read_geojson(data: bytes) -> Table:
         values = {str(k): _cell_text(v) for k, v in properties.items()}
         geometry = (feature or {}).get("geometry") or {}
         coordinates = geometry.get("coordinates")
-        if geometry.get("type") == "Point" and isinstance(coordinates, list | tuple):
-            if len(coordinates) >= 2:
-                values["経度"], values["緯度"] = str(coordinates[0]), str(coordinates[1])
+        is_point = geometry.get("type") == "Point" and isinstance(coordinates, list | tuple)
+        if is_point and len(coordinates) >= 2:
+            values["経度"], values["緯度"] = str(coordinates[0]), str(coordinates[1])
         headers.update(dict.fromkeys(values))
         rows.append(Row(number, values))
     for row in rows:

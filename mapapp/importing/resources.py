@@ -122,9 +122,7 @@ def _choose_profile(table: Table, options: ImportOptions) -> Profile:
         profile = mapped_profile(options.column_map)
     elif options.profile:
         if options.profile not in PROFILES:
-            raise FileProblem(
-                f"形式「{options.profile}」はありません（{'、'.join(PROFILES)}）"
-            )
+            raise FileProblem(f"形式「{options.profile}」はありません（{'、'.join(PROFILES)}）")
         profile = PROFILES[options.profile]
     else:
         profile = detect_profile(table.headers)
@@ -152,8 +150,8 @@ def _area_names(storage: Storage) -> dict[str, int]:
     with storage.reading() as session:
         rows = session.execute(select(Area.id, Area.name, Area.layer)).all()
     names: dict[str, int] = {}
-    for area_id, name, layer in sorted(rows, key=lambda r: r.layer != Layer.DAILY_LIFE):
-        names.setdefault(search_key(name), area_id)
+    for row in sorted(rows, key=lambda r: r.layer != Layer.DAILY_LIFE):
+        names.setdefault(search_key(row.name), row.id)
     return names
 
 
@@ -209,7 +207,8 @@ def _report_repeated_ids(table: Table, profile: Profile) -> list[str]:
         return []
     column = "・".join(profile.id_columns)
     sample = "; ".join(
-        f"{k}（{'、'.join(map(str, rows))}{_unit(table)}）" for k, rows in list(repeated.items())[:5]
+        f"{k}（{'、'.join(map(str, rows))}{_unit(table)}）"
+        for k, rows in list(repeated.items())[:5]
     )
     how = (
         f"{'・'.join(profile.key_columns)} の組で区別しました"

@@ -137,7 +137,7 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
         {"entity": "resource", "entity_id": rid, "action": "create", "import_run_id": run.id}
         for rid in created_ids
     ]
-    for rid, _version, _record, _values_, diff in updates:
+    for rid, *_, diff in updates:
         changes += [
             {
                 "entity": "resource",
@@ -174,7 +174,9 @@ def _comparable(value):
 
 def _values(record: ResourceRecord, org_ids: dict[str, int]) -> dict:
     values = {name: getattr(record, name) for name in COLUMNS if name != "organization_id"}
-    values["organization_id"] = org_ids.get(search_key(record.organization)) if record.organization else None
+    values["organization_id"] = (
+        org_ids.get(search_key(record.organization)) if record.organization else None
+    )
     for name in ("location_precision", "coverage", "status"):
         values[name] = values[name].value
     return values
@@ -208,7 +210,9 @@ def _existing(session, sources: set[str]) -> dict[tuple[str, str], dict]:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         for rid, tag in session.execute(
-            select(ResourceTag.resource_id, ResourceTag.tag).where(ResourceTag.resource_id.in_(chunk))
+            select(ResourceTag.resource_id, ResourceTag.tag).where(
+                ResourceTag.resource_id.in_(chunk)
+            )
         ):
             tags.setdefault(rid, []).append(tag)
         for rid, area_id in session.execute(
@@ -267,7 +271,9 @@ def _update(session, updates) -> None:
     ]
     outcome = session.connection().execute(statement, rows)
     if outcome.rowcount not in (-1, len(rows)):
-        raise ConcurrentEdit("取り込み中に別の人が同じ資源を変更しました。もう一度取り込んでください")
+        raise ConcurrentEdit(
+            "取り込み中に別の人が同じ資源を変更しました。もう一度取り込んでください"
+        )
 
 
 def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
@@ -282,5 +288,3 @@ def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
     served = [{"resource_id": rid, "area_id": a} for rid, r in touched for a in r.service_areas]
     if served:
         session.execute(insert(ServiceArea), served)
-
-

@@ -22,13 +22,17 @@ def areas():
     layer = int_param(request.args, "layer", None, minimum=1, maximum=3)
     with get_storage(current_app).reading() as session:
         counts = catalog.counts_by_area_and_kind(session)
-        features = [catalog.area_feature(a, counts.get(a.id)) for a in catalog.list_areas(session, layer)]
+        features = [
+            catalog.area_feature(a, counts.get(a.id)) for a in catalog.list_areas(session, layer)
+        ]
     return jsonify({"type": "FeatureCollection", "features": features})
 
 
 @blueprint.get("/resources")
 def resources():
-    limit = int_param(request.args, "limit", 100, minimum=1, maximum=current_app.config["API_PAGE_LIMIT"])
+    limit = int_param(
+        request.args, "limit", 100, minimum=1, maximum=current_app.config["API_PAGE_LIMIT"]
+    )
     offset = int_param(request.args, "offset", 0)
     area_id = int_param(request.args, "area", None, minimum=1)
     kinds = list_param(request.args, "kind")

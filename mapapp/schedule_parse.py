@@ -1,0 +1,492 @@
+"""Read free-text 開催日時 into Schedule rules, and flag what a person must check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from mapapp.schedule_lexer import Token, tokenize
+from mapapp.schedule_model import (
+    OPEN_HOLIDAYS,
+    SUSPENDED,
+    WEEKDAY_CODES,
+    Rule,
+    Schedule,
+    ScheduleParseError,
+    format_time,
+)
+from mapapp.schedule_text import normalize_schedule_text
+
+# Seasons without months in the text: 夏期 April–September, 冬期 October–March, the half-year
+# split 公民館 and 体育館 use for 夏時間/冬時間. 春期/秋期 have no such convention.
+DEFAULT_SEASON_MONTHS = {"夏期": (4, 5, 6, 7, 8, 9), "冬期": (1, 2, 3, 10, 11, 12)}
+
+# Leftover text with any of these may carry a day or time we failed to read: flag it.
+_MEANINGFUL = re.compile(r"[0-9曜日週月年時分回休]")
+_DAY_KINDS = {
+    "FREQ", "COUNT", "ORDINAL", "WEEKDAYS", "MONTHDAYS", "DATE", "TIME", "EXCEPTION", "CLOSURES",
+}
+_REVIEW_REASONS = {
+    "irregular": "決まった開催日がありません（{}）",
+    "ask": "問い合わせが必要です（{}）",
+    "undecided": "開催日が決まっていません（{}）",
+}
+NO_DAYS = "曜日がわかりません"
+
+
+@dataclass
+class _Slot:
+    opens_at: dt.time | None
+    closes_at: dt.time | None
+    season: str | None = None
+    months: tuple[int, ...] = ()
+
+
+@dataclass
+class _Spec:
+    """The days one phrase names, before they become rules."""
+
+    freq: str | None = None
+    interval: int = 1
+    freq_text: str = ""
+    weekly: list[str] = field(default_factory=list)
+    ordinal_days: list[str] = field(default_factory=list)
+    monthdays: list[int] = field(default_factory=list)
+    dates: list[tuple[int, int]] = field(default_factory=list)
+    pending: Token | None = None  # 第2・第4 waiting for its weekday
+    count: Token | None = None
+    months: tuple[int, ...] = ()
+    slots: list[_Slot] = field(default_factory=list)
+    daypart: str | None = None
+    label: str | None = None
+    holidays: bool = False
+    broken: bool = False  # an ordinal we could not read: its weekday must not become a rule
+
+    def has_days(self) -> bool:
+        return bool(self.weekly or self.ordinal_days or self.monthdays or self.dates)
+
+    def is_empty(self) -> bool:
+        return not (self.has_days() or self.pending or self.count or self.freq or self.holidays)
+
+
+def _sorted_byday(codes: list[str]) -> tuple[str, ...]:
+    def key(code: str) -> tuple[int, int]:
+        ordinal = int(code[:-2]) if code[:-2] else 0
+        return (ordinal if ordinal > 0 else 9, WEEKDAY_CODES.index(code[-2:]))
+
+    return tuple(sorted(dict.fromkeys(codes), key=key))
+
+
+class _Reader:
+    """One pass over the tokens of one text; collects specs, exceptions and reasons."""
+
+    def __init__(self, source: str, tokens: list[Token]) -> None:
+        self.source = source
+        self.tokens = tokens
+        self.specs: list[_Spec] = []
+        self.pending_slots: list[_Slot] = []
+        self.pending_months: Token | None = None
+        self.pending_daypart: str | None = None
+        self.season: Token | None = None
+        self.reception = False
+        self.exceptions: dict[str, None] = {}
+        self.reviews: dict[str, None] = {}
+        self.notes: list[str] = []
+        self.unknowns: dict[int, Token] = {}
+        self.parens: list[int] = []
+
+    @property
+    def cur(self) -> _Spec | None:
+        return self.specs[-1] if self.specs else None
+
+    def review(self, reason: str) -> None:
+        self.reviews[reason] = None
+
+    def spec(self, *, fresh_if_timed: bool = True, fresh_if_days: bool = False) -> _Spec:
+        """The spec a day token belongs to: the current one unless it is already complete."""
+        cur = self.cur
+        if (
+            cur is None
+            or (fresh_if_timed and cur.slots)
+            or (fresh_if_days and (cur.has_days() or cur.freq))
+        ):
+            cur = _Spec()
+            self.specs.append(cur)
+        return cur
+
+    def days_added(self, spec: _Spec) -> None:
+        if self.pending_slots and not spec.slots:
+            spec.slots, self.pending_slots = self.pending_slots, []
+        if self.pending_months is not None and not spec.months:
+            spec.months = self.pending_months.value
+            self.pending_months = None
+        if self.pending_daypart and not spec.daypart:
+            spec.daypart, self.pending_daypart = self.pending_daypart, None
+
+    def run(self) -> None:
+        index = 0
+        while index < len(self.tokens):
+            index = self.step(index)
+
+    def step(self, index: int) -> int:
+        token = self.tokens[index]
+        kind, value = token.kind, token.value
+        if kind in {"TIME", "TILDE", "UNTIL"}:
+            return self.read_slot(index)
+        if kind == "FREQ":
+            spec = self.spec(fresh_if_days=True)
+            spec.freq_text = token.text
+            if value[0] == "DAILY":
+                spec.freq, spec.weekly = "WEEKLY", list(WEEKDAY_CODES)
+                self.days_added(spec)
+            else:
+                spec.freq, spec.interval = value
+        elif kind == "COUNT":
+            cur = self.cur
+            spec = cur if cur and not cur.count and not cur.slots else self.spec(fresh_if_days=True)
+            spec.count = token
+        elif kind == "ORDINAL":
+            self.ordinal(token)
+        elif kind == "WEEKDAYS":
+            spec = self.spec()
+            if spec.pending is not None:
+                ordinals = spec.pending.value["ordinals"]
+                spec.ordinal_days += [f"{n}{day}" for n in ordinals for day in value["days"]]
+                spec.pending = None
+            else:
+                spec.weekly += value["days"]
+            spec.holidays = spec.holidays or value["holidays"]
+            self.days_added(spec)
+        elif kind == "MONTHDAYS":
+            self.monthdays(token)
+        elif kind == "DATE":
+            return self.date(index)
+        elif kind == "HOLIDAY":
+            spec = self.spec()
+            spec.holidays = True
+            self.days_added(spec)
+        elif kind == "MONTHS":
+            self.pending_months = token
+        elif kind == "CLOSURES":
+            self.exceptions.update(dict.fromkeys(value))
+        elif kind == "EXCEPTION":
+            self.exceptions[value] = None
+        elif kind == "SUSPENDED":
+            self.exceptions[SUSPENDED] = None
+        elif kind == "REVIEW":
+            self.review(_REVIEW_REASONS[value].format(token.text))
+        elif kind == "FEE":
+            self.notes.append(token.text)
+        elif kind == "DAYPART":
+            if self.cur is not None and not self.cur.is_empty() and not self.cur.daypart:
+                self.cur.daypart = value
+            else:
+                self.pending_daypart = value
+        elif kind == "SEASON":
+            self.season = token
+        elif kind == "RECEPTION":
+            self.reception = True
+        elif kind == "LPAREN":
+            self.parens.append(index)
+        elif kind == "RPAREN" and self.parens:
+            self.close_paren(self.parens.pop(), index)
+        elif kind == "UNKNOWN":
+            self.unknowns[index] = token
+        return index + 1
+
+    def ordinal(self, token: Token) -> None:
+        spec = self.spec()
+        if not token.value["valid"]:
+            self.review(f"「{token.text}」の番号がわかりません")
+            spec.broken = True
+        if spec.pending is not None:
+            # 「第1第3水曜日」: two ordinals in a row name one list.
+            merged = dict(spec.pending.value)
+            merged["ordinals"] = spec.pending.value["ordinals"] + token.value["ordinals"]
+            merged["week"] = spec.pending.value["week"] or token.value["week"]
+            token = token._replace(text=spec.pending.text + token.text, value=merged)
+        spec.pending = token
+
+    def monthdays(self, token: Token) -> None:
+        days = token.value
+        if any(not (1 <= day <= 31 or day == -1) for day in days):
+            self.review(f"「{token.text}」の日にちがわかりません")
+            return
+        spec = self.spec()
+        if spec.pending is not None:
+            self.review(f"「{spec.pending.text}{token.text}」がわかりません")
+            spec.pending = None
+            return
+        spec.monthdays += days
+        self.days_added(spec)
+
+    def date(self, index: int) -> int:
+        token = self.tokens[index]
+        month, day = token.value
+        valid = 1 <= month <= 12 and 1 <= day <= 31
+        cur = self.cur
+        if valid and cur is not None and cur.freq == "YEARLY" and not cur.slots:
+            cur.dates.append((month, day))
+            self.days_added(cur)
+        else:
+            self.review(f"特定の日付だけが書かれています（{token.text}）")
+        # 「6月11日(水)」: the weekday in parentheses belongs to the date, not to a rule.
+        kinds = [t.kind for t in self.tokens[index + 1 : index + 4]]
+        return index + 4 if kinds == ["LPAREN", "WEEKDAYS", "RPAREN"] else index + 1
+
+    def close_paren(self, open_index: int, close_index: int) -> None:
+        inner = self.tokens[open_index + 1 : close_index]
+        if not inner or any(t.kind not in {"UNKNOWN", "IGNORE", "SEP", "NL"} for t in inner):
+            return
+        text = self.source[self.tokens[open_index].end : self.tokens[close_index].start].strip()
+        if not any(t.kind == "UNKNOWN" for t in inner) or _MEANINGFUL.search(text):
+            return
+        for offset in range(open_index + 1, close_index):
+            self.unknowns.pop(offset, None)
+        cur = self.cur
+        if cur is not None and cur.has_days() and cur.label is None:
+            cur.label = text
+        else:
+            self.notes.append(text)
+
+    def skip_space(self, index: int) -> int:
+        while index < len(self.tokens) and (
+            self.tokens[index].kind == "NL"
+            or (self.tokens[index].kind == "SEP" and self.tokens[index].text.isspace())
+        ):
+            index += 1
+        return index
+
+    def read_slot(self, index: int) -> int:
+        """Read 「10:00~11:30」「10時~」「~12時」「12時まで」 starting at ``index``."""
+        tokens, end = self.tokens, len(self.tokens)
+        first = tokens[index] if tokens[index].kind == "TIME" else None
+        after = self.skip_space(index + 1) if first else index
+        second = None
+        if after < end and tokens[after].kind == "TILDE":
+            target = self.skip_space(after + 1)
+            # 「受付9:45~ 10:00~11:30」: a time followed by its own ~ starts the next range.
+            following = self.skip_space(target + 1)
+            starts_next = following < end and tokens[following].kind == "TILDE"
+            if target < end and tokens[target].kind == "TIME" and not starts_next:
+                second = tokens[target]
+                after = target + 1
+                if after < end and tokens[after].kind == "UNTIL":
+                    after += 1
+            else:
+                after += 1
+        elif first and after < end and tokens[after].kind == "UNTIL":
+            first, second, after = None, first, after + 1
+        elif first and after < end and tokens[after].kind == "TIME":
+            self.review(f"時刻の並びがわかりません（{first.text}{tokens[after].text}）")
+            return after + 1
+        elif first:
+            after = index + 1
+        if first is None and second is None:
+            return index + 1
+        self.add_slot(first, second)
+        return after
+
+    def clock(self, token: Token | None, start: Token | None = None) -> dt.time | None:
+        if token is None:
+            return None
+        hour, minute, meridiem = token.value["hour"], token.value["minute"], token.value["meridiem"]
+        # 「午後1時半から3時半」: the end inherits 午後 from the start.
+        if meridiem is None and start is not None:
+            meridiem = "午後" if start.value["meridiem"] == "午後" else None
+        if meridiem == "午後" and hour < 12:
+            hour += 12
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            self.review(f"時刻がわかりません（{token.text}）")
+            return None
+        return dt.time(hour, minute)
+
+    def add_slot(self, first: Token | None, second: Token | None) -> None:
+        opens_at, closes_at = self.clock(first), self.clock(second, first)
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.review(f"終わりの時刻が始まりより前です（{first.text}~{second.text}）")
+            closes_at = None
+        if self.reception:
+            self.reception = False
+            self.notes.append(f"受付 {format_time(opens_at) or ''}~{format_time(closes_at) or ''}")
+            return
+        slot = _Slot(opens_at, closes_at)
+        if self.season is not None:
+            slot.season = self.season.value
+            slot.months = DEFAULT_SEASON_MONTHS.get(slot.season, ())
+            self.season = None
+        if self.pending_months is not None:
+            slot.months = tuple(sorted(self.pending_months.value))
+            self.pending_months = None
+        if slot.season and not slot.months:
+            self.review(f"{slot.season}が何月から何月かわかりません")
+        cur = self.cur
+        if cur is not None and not cur.is_empty():
+            cur.slots.append(slot)
+        else:
+            self.pending_slots.append(slot)
+
+    def finish(self) -> None:
+        if self.pending_slots:
+            self.review(NO_DAYS)
+        if self.pending_months is not None:
+            cur = self.cur
+            if cur is not None and cur.has_days() and not cur.months:
+                cur.months = tuple(sorted(self.pending_months.value))
+            else:
+                self.review(f"「{self.pending_months.text}」がどの日のことかわかりません")
+        if self.season is not None:
+            self.review(f"{self.season.text}の時間がわかりません")
+        for token in self.unknowns.values():
+            if _MEANINGFUL.search(token.text):
+                self.review(f"読み取れない部分があります（{token.text}）")
+            else:
+                self.notes.append(token.text)
+
+    def rules(self) -> list[Rule]:
+        rules: list[Rule] = []
+        for spec in self.specs:
+            rules += self.spec_rules(spec)
+        return list(dict.fromkeys(rules))
+
+    def spec_rules(self, spec: _Spec) -> list[Rule]:
+        if spec.broken:
+            return []
+        groups = self.day_groups(spec)
+        slots = spec.slots or [_Slot(None, None)]
+        if spec.holidays:
+            slot = slots[0]
+            times = f"{format_time(slot.opens_at) or ''}-{format_time(slot.closes_at) or ''}"
+            self.exceptions[OPEN_HOLIDAYS if times == "-" else f"{OPEN_HOLIDAYS}:{times}"] = None
+        if not groups:
+            if not spec.holidays:
+                self.review(self.missing_days_reason(spec))
+            return []
+        if spec.pending is not None:
+            self.review(f"「{spec.pending.text}」の曜日がわかりません")
+        self.check_count(spec)
+        if spec.interval > 1:
+            self.review(f"{spec.freq_text}の基準日がわかりません（どの週・月から数えるか確認）")
+        return [
+            Rule(
+                **{key: value for key, value in group.items() if key != "bymonth"},
+                bymonth=group.get("bymonth") or slot.months or spec.months,
+                opens_at=slot.opens_at,
+                closes_at=slot.closes_at,
+                season=slot.season,
+                daypart=spec.daypart,
+                label=spec.label,
+            )
+            for group in groups
+            for slot in slots
+        ]
+
+    def day_groups(self, spec: _Spec) -> list[dict]:
+        groups: list[dict] = []
+        if spec.weekly:
+            monthly = spec.freq == "MONTHLY"
+            groups.append(
+                {
+                    "freq": "MONTHLY" if monthly else "WEEKLY",
+                    "interval": spec.interval,
+                    "byday": _sorted_byday(spec.weekly),
+                }
+            )
+        if spec.ordinal_days:
+            if spec.freq == "WEEKLY" and spec.interval > 1:
+                self.review(f"{spec.freq_text}と第何曜日が両方書かれています")
+            interval = spec.interval if spec.freq == "MONTHLY" else 1
+            groups.append(
+                {"freq": "MONTHLY", "interval": interval, "byday": _sorted_byday(spec.ordinal_days)}
+            )
+        if spec.monthdays:
+            interval = spec.interval if spec.freq == "MONTHLY" else 1
+            monthdays = tuple(sorted(set(spec.monthdays), key=lambda d: d if d > 0 else 99))
+            groups.append({"freq": "MONTHLY", "interval": interval, "bymonthday": monthdays})
+        for month, day in dict.fromkeys(spec.dates):
+            groups.append({"freq": "YEARLY", "bymonth": (month,), "bymonthday": (day,)})
+        return groups
+
+    def missing_days_reason(self, spec: _Spec) -> str:
+        if spec.count is not None:
+            what = "曜日" if spec.count.value["freq"] == "WEEKLY" else "日にち"
+            return f"回数だけで{what}がわかりません（{spec.count.text}）"
+        if spec.pending is not None:
+            return f"{spec.pending.text.rstrip('の')}とありますが曜日がわかりません"
+        if spec.freq:
+            return f"{spec.freq_text}とありますが{NO_DAYS}"
+        return NO_DAYS
+
+    def check_count(self, spec: _Spec) -> None:
+        if spec.count is None or not spec.count.value["exact"]:
+            return
+        count = spec.count.value
+        if count["freq"] == "WEEKLY":
+            named = len(spec.weekly) if not (spec.ordinal_days or spec.monthdays) else -1
+        elif count["freq"] == "MONTHLY":
+            named = len(spec.ordinal_days) + len(spec.monthdays) if not spec.weekly else -1
+        else:
+            named = len(spec.dates)
+        if named != count["times"]:
+            self.review(f"回数（{spec.count.text}）と曜日・日付の数が合いません")
+
+
+def _drop_fee_lines(prepared: str, tokens: list[Token], notes: list[str]) -> list[Token]:
+    """Drop lines that are only a fee (「参加料200円」), keeping their text as notes."""
+    kept: list[Token] = []
+    line: list[Token] = []
+    for token in [*tokens, Token("NL", "\n", None, len(prepared), len(prepared))]:
+        if token.kind != "NL":
+            line.append(token)
+            continue
+        kinds = {t.kind for t in line}
+        if "FEE" in kinds and not kinds & _DAY_KINDS:
+            notes.append(prepared[line[0].start : line[-1].end])
+        else:
+            kept += line
+        kept.append(token)
+        line = []
+    return kept[:-1]
+
+
+def _common_hours(slots: list[_Slot]) -> tuple[dt.time | None, dt.time | None]:
+    pairs = {(slot.opens_at, slot.closes_at) for slot in slots}
+    return next(iter(pairs)) if len(pairs) == 1 else (None, None)
+
+
+def parse_schedule(text: str) -> Schedule:
+    """Parse a free-text 開催日時 into rules, exceptions and reasons for review.
+
+    Never guesses: what cannot be read leaves no rule and a Japanese reason in
+    ``needs_review``. Raises ScheduleParseError (a ValueError) only when ``text`` is not a str.
+
+    >>> parse_schedule("毎月第2・第4金曜日 10:00~11:30").rules[0].to_rrule()
+    'FREQ=MONTHLY;BYDAY=2FR,4FR'
+    """
+    if not isinstance(text, str):
+        raise ScheduleParseError(f"expected the 開催日時 text as str, got {type(text).__name__}")
+    prepared = normalize_schedule_text(text)
+    if not prepared:
+        return Schedule(text=text, needs_review=("開催日時が書かれていません",))
+    notes: list[str] = []
+    tokens = _drop_fee_lines(prepared, tokenize(prepared), notes)
+    reader = _Reader(prepared, tokens)
+    reader.notes = notes
+    reader.run()
+    reader.finish()
+    rules = reader.rules()
+    has_holidays = any(key.startswith(OPEN_HOLIDAYS) for key in reader.exceptions)
+    if not rules and not reader.reviews and not has_holidays and SUSPENDED not in reader.exceptions:
+        reader.review("開催日時が読み取れません")
+    slots = [slot for spec in reader.specs for slot in spec.slots] + reader.pending_slots
+    opens_at, closes_at = _common_hours(slots)
+    return Schedule(
+        text=text,
+        rules=tuple(rules),
+        exceptions=tuple(reader.exceptions),
+        needs_review=tuple(reader.reviews),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        notes=tuple(dict.fromkeys(notes)),
+    )
