@@ -46,7 +46,7 @@ def place_resources(
         for a in found
     ]
     if rows:
-        session.execute(insert(ResourceArea), rows)
+        session.execute(insert(ResourceArea.__table__), rows)
     outside = [
         rid for rid, found in zip(ids, containing, strict=True) if is_outside(found, layers_present)
     ]

@@ -10,10 +10,10 @@ import pathlib
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import shapely
-from shapely.geometry import MultiPoint, Point, Polygon, shape
+from shapely.geometry import MultiPoint, Point, Polygon
 from shapely.ops import polygonize, unary_union
 
 from mapapp import demo_data as data
@@ -53,7 +53,7 @@ class DemoTown:
 
 
 def build_demo_town(seed: int = DEFAULT_SEED) -> DemoTown:
-    """Build the town; the same seed gives the same town, byte for byte, on every machine."""
+    """Build the town; the same seed gives the same town, byte for byte, whatever the hash seed."""
     town, districts, chome = _build_layout(random.Random(f"{seed}:areas"))
     population = _population(random.Random(f"{seed}:population"))
     resources = _resources(random.Random(f"{seed}:resources"), chome, population)
@@ -270,21 +270,14 @@ def _oriented(rings: list[list[list[float]]]) -> list[list[list[float]]]:
     return result
 
 
-def _normalised_geometry(geometry: dict) -> dict:
-    if geometry["type"] == "Polygon":
-        return {"type": "Polygon", "coordinates": _oriented(geometry["coordinates"])}
-    if geometry["type"] == "MultiPolygon":
-        return {"type": "MultiPolygon",
-                "coordinates": [_oriented(p) for p in geometry["coordinates"]]}  # fmt: skip
-    return geometry
-
-
 def _geojson_text(collection: dict) -> str:
-    """One feature per line, so the files diff well; geometry rounded and oriented on the way."""
-    features = [
-        json.dumps({**f, "geometry": _normalised_geometry(f["geometry"])}, ensure_ascii=False)
-        for f in collection["features"]
-    ]
+    """One feature per line, so the files diff well; polygons rounded and oriented on the way."""
+    features = []
+    for feature in collection["features"]:
+        geometry = feature["geometry"]
+        if geometry["type"] == "Polygon":
+            geometry = {"type": "Polygon", "coordinates": _oriented(geometry["coordinates"])}
+        features.append(json.dumps({**feature, "geometry": geometry}, ensure_ascii=False))
     return '{"type": "FeatureCollection", "features": [\n' + ",\n".join(features) + "\n]}\n"
 
 
@@ -361,6 +354,8 @@ class _Places:
     def new(self, chome: str, venue: str) -> _Place:
         polygon = self._polygons[chome]
         inner = polygon.buffer(-VENUE_MARGIN_DEG)
+        if inner.is_empty:  # a sliver of a 町丁: use all of it
+            inner = polygon
         minx, miny, maxx, maxy = inner.bounds
         while True:
             lon = round(self._rng.uniform(minx, maxx), COORD_DECIMALS)
@@ -532,7 +527,8 @@ def _gathering_rows(rng, dealer, places: _Places, phones: _Phonebook, population
                     temple = next(temples, f"{chome.base}神社社務所")
                     place = places.shared(("temple", chome_name), temple, chome_name)
                 elif venue == "shop":
-                    place = places.new(chome_name, f"{chome.base}商店街の空き店舗")
+                    shop = f"{chome.base}商店街の空き店舗"  # one per 町, shared by its tenants
+                    place = places.shared(("shop", chome.base), shop, chome_name)
                 else:
                     place = places.new(chome_name, f"交流スペース「{context['nick']}の家」")
                 row = {
@@ -561,8 +557,8 @@ def _private_home_rows(rng, dealer, places: _Places, phones: _Phonebook, gatheri
     """居宅サロン: 丁目 only, and the 社協's number instead of the host's."""
     used = {row["名称"] for row, _ in gathering_rows}
     rows = []
-    for chome_name, (nick, nick_kana) in zip(data.PRIVATE_HOME_SALONS, _unused_nicks(used),
-                                             strict=False):  # fmt: skip
+    nicks = list(_unused_nicks(used))[: len(data.PRIVATE_HOME_SALONS)]
+    for chome_name, (nick, nick_kana) in zip(data.PRIVATE_HOME_SALONS, nicks, strict=True):
         name, kana = rng.choice(((f"サロン{nick}", f"さろん{nick_kana}"),
                                  (f"{nick}の会", f"{nick_kana}のかい")))  # fmt: skip
         if name in used:
@@ -595,19 +591,3 @@ def _set_statuses(rng: random.Random, gathering_rows: list[tuple[dict, int]]) ->
     active = [row for row, _ in gathering_rows if row["状態"] == "活動中"]
     for row in rng.sample(active, PAUSED_GATHERINGS):
         row["状態"] = "休止中"
-
-
-def resource_counts(town: DemoTown) -> dict[str, Any]:
-    """Rows per kind and per 第2層 area (by point), for the CLI's summary line and the tests."""
-    districts = [(f["properties"]["name"], shape(f["geometry"]))
-                 for f in town.layer2["features"]]  # fmt: skip
-    by_kind: dict[str, int] = {kind: 0 for kind in data.KINDS}
-    by_area: dict[str, int] = {name: 0 for name, _ in districts}
-    for row in town.resources:
-        by_kind[row["種別"]] += 1
-        point = Point(float(row["経度"]), float(row["緯度"]))
-        for name, polygon in districts:
-            if polygon.covers(point):
-                by_area[name] += 1
-                break
-    return {"by_kind": by_kind, "by_area": by_area}

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 
 from mapapp.schedule_lexer import Token, tokenize
 from mapapp.schedule_model import (
     OPEN_HOLIDAYS,
     SUSPENDED,
     WEEKDAY_CODES,
-    Rule,
     Schedule,
     ScheduleParseError,
     format_time,
 )
+from mapapp.schedule_specs import NO_DAYS, RuleBuilder, Slot, Spec
 from mapapp.schedule_text import normalize_schedule_text
 
 # Seasons without months in the text: 夏期 April–September, 冬期 October–March, the half-year
@@ -32,50 +31,6 @@ _REVIEW_REASONS = {
     "ask": "問い合わせが必要です（{}）",
     "undecided": "開催日が決まっていません（{}）",
 }
-NO_DAYS = "曜日がわかりません"
-
-
-@dataclass
-class _Slot:
-    opens_at: dt.time | None
-    closes_at: dt.time | None
-    season: str | None = None
-    months: tuple[int, ...] = ()
-
-
-@dataclass
-class _Spec:
-    """The days one phrase names, before they become rules."""
-
-    freq: str | None = None
-    interval: int = 1
-    freq_text: str = ""
-    weekly: list[str] = field(default_factory=list)
-    ordinal_days: list[str] = field(default_factory=list)
-    monthdays: list[int] = field(default_factory=list)
-    dates: list[tuple[int, int]] = field(default_factory=list)
-    pending: Token | None = None  # 第2・第4 waiting for its weekday
-    count: Token | None = None
-    months: tuple[int, ...] = ()
-    slots: list[_Slot] = field(default_factory=list)
-    daypart: str | None = None
-    label: str | None = None
-    holidays: bool = False
-    broken: bool = False  # an ordinal we could not read: its weekday must not become a rule
-
-    def has_days(self) -> bool:
-        return bool(self.weekly or self.ordinal_days or self.monthdays or self.dates)
-
-    def is_empty(self) -> bool:
-        return not (self.has_days() or self.pending or self.count or self.freq or self.holidays)
-
-
-def _sorted_byday(codes: list[str]) -> tuple[str, ...]:
-    def key(code: str) -> tuple[int, int]:
-        ordinal = int(code[:-2]) if code[:-2] else 0
-        return (ordinal if ordinal > 0 else 9, WEEKDAY_CODES.index(code[-2:]))
-
-    return tuple(sorted(dict.fromkeys(codes), key=key))
 
 
 class _Reader:
@@ -84,8 +39,8 @@ class _Reader:
     def __init__(self, source: str, tokens: list[Token]) -> None:
         self.source = source
         self.tokens = tokens
-        self.specs: list[_Spec] = []
-        self.pending_slots: list[_Slot] = []
+        self.specs: list[Spec] = []
+        self.pending_slots: list[Slot] = []
         self.pending_months: Token | None = None
         self.pending_daypart: str | None = None
         self.season: Token | None = None
@@ -97,13 +52,13 @@ class _Reader:
         self.parens: list[int] = []
 
     @property
-    def cur(self) -> _Spec | None:
+    def cur(self) -> Spec | None:
         return self.specs[-1] if self.specs else None
 
     def review(self, reason: str) -> None:
         self.reviews[reason] = None
 
-    def spec(self, *, fresh_if_timed: bool = True, fresh_if_days: bool = False) -> _Spec:
+    def spec(self, *, fresh_if_timed: bool = True, fresh_if_days: bool = False) -> Spec:
         """The spec a day token belongs to: the current one unless it is already complete."""
         cur = self.cur
         if (
@@ -111,11 +66,11 @@ class _Reader:
             or (fresh_if_timed and cur.slots)
             or (fresh_if_days and (cur.has_days() or cur.freq))
         ):
-            cur = _Spec()
+            cur = Spec()
             self.specs.append(cur)
         return cur
 
-    def days_added(self, spec: _Spec) -> None:
+    def days_added(self, spec: Spec) -> None:
         if self.pending_slots and not spec.slots:
             spec.slots, self.pending_slots = self.pending_slots, []
         if self.pending_months is not None and not spec.months:
@@ -311,7 +266,7 @@ class _Reader:
             self.reception = False
             self.notes.append(f"受付 {format_time(opens_at) or ''}~{format_time(closes_at) or ''}")
             return
-        slot = _Slot(opens_at, closes_at)
+        slot = Slot(opens_at, closes_at)
         if self.season is not None:
             slot.season = self.season.value
             slot.months = DEFAULT_SEASON_MONTHS.get(slot.season, ())
@@ -344,94 +299,6 @@ class _Reader:
             else:
                 self.notes.append(token.text)
 
-    def rules(self) -> list[Rule]:
-        rules: list[Rule] = []
-        for spec in self.specs:
-            rules += self.spec_rules(spec)
-        return list(dict.fromkeys(rules))
-
-    def spec_rules(self, spec: _Spec) -> list[Rule]:
-        if spec.broken:
-            return []
-        groups = self.day_groups(spec)
-        slots = spec.slots or [_Slot(None, None)]
-        if spec.holidays:
-            slot = slots[0]
-            times = f"{format_time(slot.opens_at) or ''}-{format_time(slot.closes_at) or ''}"
-            self.exceptions[OPEN_HOLIDAYS if times == "-" else f"{OPEN_HOLIDAYS}:{times}"] = None
-        if not groups:
-            if not spec.holidays:
-                self.review(self.missing_days_reason(spec))
-            return []
-        if spec.pending is not None:
-            self.review(f"「{spec.pending.text}」の曜日がわかりません")
-        self.check_count(spec)
-        if spec.interval > 1:
-            self.review(f"{spec.freq_text}の基準日がわかりません（どの週・月から数えるか確認）")
-        return [
-            Rule(
-                **{key: value for key, value in group.items() if key != "bymonth"},
-                bymonth=group.get("bymonth") or slot.months or spec.months,
-                opens_at=slot.opens_at,
-                closes_at=slot.closes_at,
-                season=slot.season,
-                daypart=spec.daypart,
-                label=spec.label,
-            )
-            for group in groups
-            for slot in slots
-        ]
-
-    def day_groups(self, spec: _Spec) -> list[dict]:
-        groups: list[dict] = []
-        if spec.weekly:
-            monthly = spec.freq == "MONTHLY"
-            groups.append(
-                {
-                    "freq": "MONTHLY" if monthly else "WEEKLY",
-                    "interval": spec.interval,
-                    "byday": _sorted_byday(spec.weekly),
-                }
-            )
-        if spec.ordinal_days:
-            if spec.freq == "WEEKLY" and spec.interval > 1:
-                self.review(f"{spec.freq_text}と第何曜日が両方書かれています")
-            interval = spec.interval if spec.freq == "MONTHLY" else 1
-            groups.append(
-                {"freq": "MONTHLY", "interval": interval, "byday": _sorted_byday(spec.ordinal_days)}
-            )
-        if spec.monthdays:
-            interval = spec.interval if spec.freq == "MONTHLY" else 1
-            monthdays = tuple(sorted(set(spec.monthdays), key=lambda d: d if d > 0 else 99))
-            groups.append({"freq": "MONTHLY", "interval": interval, "bymonthday": monthdays})
-        for month, day in dict.fromkeys(spec.dates):
-            groups.append({"freq": "YEARLY", "bymonth": (month,), "bymonthday": (day,)})
-        return groups
-
-    def missing_days_reason(self, spec: _Spec) -> str:
-        if spec.count is not None:
-            what = "曜日" if spec.count.value["freq"] == "WEEKLY" else "日にち"
-            return f"回数だけで{what}がわかりません（{spec.count.text}）"
-        if spec.pending is not None:
-            return f"{spec.pending.text.rstrip('の')}とありますが曜日がわかりません"
-        if spec.freq:
-            return f"{spec.freq_text}とありますが{NO_DAYS}"
-        return NO_DAYS
-
-    def check_count(self, spec: _Spec) -> None:
-        if spec.count is None or not spec.count.value["exact"]:
-            return
-        count = spec.count.value
-        if count["freq"] == "WEEKLY":
-            named = len(spec.weekly) if not (spec.ordinal_days or spec.monthdays) else -1
-        elif count["freq"] == "MONTHLY":
-            named = len(spec.ordinal_days) + len(spec.monthdays) if not spec.weekly else -1
-        else:
-            named = len(spec.dates)
-        if named != count["times"]:
-            self.review(f"回数（{spec.count.text}）と曜日・日付の数が合いません")
-
-
 def _drop_fee_lines(prepared: str, tokens: list[Token], notes: list[str]) -> list[Token]:
     """Drop lines that are only a fee (「参加料200円」), keeping their text as notes."""
     kept: list[Token] = []
@@ -450,7 +317,7 @@ def _drop_fee_lines(prepared: str, tokens: list[Token], notes: list[str]) -> lis
     return kept[:-1]
 
 
-def _common_hours(slots: list[_Slot]) -> tuple[dt.time | None, dt.time | None]:
+def _common_hours(slots: list[Slot]) -> tuple[dt.time | None, dt.time | None]:
     pairs = {(slot.opens_at, slot.closes_at) for slot in slots}
     return next(iter(pairs)) if len(pairs) == 1 else (None, None)
 
@@ -475,7 +342,7 @@ def parse_schedule(text: str) -> Schedule:
     reader.notes = notes
     reader.run()
     reader.finish()
-    rules = reader.rules()
+    rules = RuleBuilder(reader.reviews, reader.exceptions).rules(reader.specs)
     has_holidays = any(key.startswith(OPEN_HOLIDAYS) for key in reader.exceptions)
     if not rules and not reader.reviews and not has_holidays and SUSPENDED not in reader.exceptions:
         reader.review("開催日時が読み取れません")

@@ -48,7 +48,7 @@ def normalize_text(value: str | None) -> str:
     >>> normalize_text("毎週⽉曜⽇　１０:００〜<br>ﾌﾚｱｲ会館 ")
     '毎週月曜日 10:00〜\\nフレアイ会館'
     """
-    if value is None:
+    if not value:
         return ""
     text = _BREAK.sub("\n", str(value))
     text = unicodedata.normalize("NFKC", text).translate(_RADICAL_TABLE)

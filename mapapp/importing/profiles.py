@@ -7,6 +7,7 @@ values is the same for every profile and happens afterwards.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from mapapp.importing.errors import FileProblem
 
 
+@functools.lru_cache(maxsize=4096)
 def header_key(header: str) -> str:
     """Headers compared the way people mean them: NFKC, no spaces, one kind of dash.
 

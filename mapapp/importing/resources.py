@@ -73,8 +73,8 @@ def import_resources(
     errors: list[RowError] = []
     warnings: list[str] = []
     total = len(table.rows)
-    for done, row in enumerate(table.rows, start=1):
-        values = {header_key(h): v for h, v in row.values.items()}
+    keyed_rows = [{header_key(h): v for h, v in row.values.items()} for row in table.rows]
+    for done, (row, values) in enumerate(zip(table.rows, keyed_rows, strict=True), start=1):
         record, problems = _row_record(values, profile, fixed_kind, taxonomy, area_names)
         if problems:
             errors += [
@@ -88,7 +88,7 @@ def import_resources(
         if done % 2000 == 0 or done == total:
             progress("確認", done, total)
 
-    warnings += _report_repeated_ids(table, profile)
+    warnings += _report_repeated_ids(table, keyed_rows, profile)
     errors += _assign_keys(records, _unit(table))
     if errors and not options.skip_invalid:
         raise RowsRejected(sorted(errors, key=lambda e: e.row), total)
@@ -193,12 +193,11 @@ def _unit(table: Table) -> str:
     return "件目" if table.row_label == "件目" else "行目"
 
 
-def _report_repeated_ids(table: Table, profile: Profile) -> list[str]:
+def _report_repeated_ids(table: Table, keyed_rows: list[dict], profile: Profile) -> list[str]:
     if not profile.id_columns:
         return []
     rows_by_id: dict[str, list[int]] = defaultdict(list)
-    for row in table.rows:
-        values = {header_key(h): v for h, v in row.values.items()}
+    for row, values in zip(table.rows, keyed_rows, strict=True):
         key = "|".join(values.get(header_key(h), "").strip() for h in profile.id_columns)
         if key.strip("|"):
             rows_by_id[key].append(row.number)

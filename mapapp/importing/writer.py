@@ -151,7 +151,7 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
             for name, (old, new) in diff.items()
         ]
     if changes:
-        session.execute(insert(Change), changes)
+        session.execute(insert(Change.__table__), changes)
 
     touched = list(zip(created_ids, (r for r, _ in creates), strict=True))
     touched += [(rid, record) for rid, _v, record, _vals, _d in updates]
@@ -187,7 +187,7 @@ def _organization_ids(session, names: set[str]) -> dict[str, int]:
     ids = dict(session.execute(select(Organization.name_key, Organization.id)).all())
     missing = [{"name": by_key[k], "name_key": k} for k in by_key if k not in ids]
     if missing:
-        session.execute(insert(Organization), missing)
+        session.execute(insert(Organization.__table__), missing)
         ids = dict(session.execute(select(Organization.name_key, Organization.id)).all())
     return ids
 
@@ -284,7 +284,7 @@ def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
         session.execute(delete(ServiceArea).where(ServiceArea.resource_id.in_(chunk)))
     tags = [{"resource_id": rid, "tag": t} for rid, r in touched for t in r.tags]
     if tags:
-        session.execute(insert(ResourceTag), tags)
+        session.execute(insert(ResourceTag.__table__), tags)
     served = [{"resource_id": rid, "area_id": a} for rid, r in touched for a in r.service_areas]
     if served:
-        session.execute(insert(ServiceArea), served)
+        session.execute(insert(ServiceArea.__table__), served)

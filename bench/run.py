@@ -1,0 +1,124 @@
+"""Import throughput: generated resources with area assignment, at 10k and 130k rows.
+
+Prints resources/s and, as a machine-independent figure, the ratio of the import time to a
+baseline measured in the same process: reading the same CSV with the standard csv module.
+Usage: python bench/run.py [--sizes 10000,130000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from shapely.geometry import box, mapping
+
+from mapapp.importing.areas import import_areas
+from mapapp.importing.profiles import OWN_COLUMNS
+from mapapp.importing.resources import ImportOptions, import_resources
+from mapapp.storage import Storage
+from mapapp.taxonomy import load_taxonomy
+
+# A 30 km × 20 km town: 6 × 5 第2層 squares and 30 × 20 町丁 squares (600, the most a town has).
+LON0, LAT0, WIDTH, HEIGHT = 137.40, 34.60, 0.33, 0.18
+KINDS = ("サロン", "居場所", "体操教室", "配食", "見守り", "くらサポ", "薬局")
+
+
+def grid(nx: int, ny: int, prefix: str):
+    dx, dy = WIDTH / nx, HEIGHT / ny
+    return [
+        ({"name": f"{prefix}{i}-{j}", "code": f"{prefix}{i}-{j}"},
+         box(LON0 + i * dx, LAT0 + j * dy, LON0 + (i + 1) * dx, LAT0 + (j + 1) * dy))
+        for i in range(nx) for j in range(ny)
+    ]  # fmt: skip
+
+
+def write_geojson(path: Path, features) -> Path:
+    collection = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": p, "geometry": mapping(g)} for p, g in features],
+    }
+    path.write_text(json.dumps(collection, ensure_ascii=False), "utf-8")
+    return path
+
+
+def write_resources(path: Path, count: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    headers = [h for h, _ in OWN_COLUMNS]
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=headers)
+        writer.writeheader()
+        for i in range(count):
+            row = dict.fromkeys(headers, "")
+            row.update({
+                "出典ID": f"b{i}", "種別": rng.choice(KINDS), "名称": f"地域の資源{i}",
+                "住所": f"さくら台町{i % 97}丁目{i % 13}-{i % 7}",
+                "緯度": f"{LAT0 + rng.random() * HEIGHT:.6f}", "経度": f"{LON0 + rng.random() * WIDTH:.6f}",
+                "開催日時": "毎月第2・第4金曜日 10:00〜11:30", "参加費": "100円", "タグ": "体操、交流",
+            })  # fmt: skip
+            writer.writerow(row)
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def bench(size: int, directory: Path) -> dict:
+    storage = Storage(f"sqlite:///{directory / f'bench{size}.sqlite3'}")
+    storage.upgrade()
+    taxonomy = load_taxonomy()
+    import_areas(storage, write_geojson(directory / "l2.geojson", grid(6, 5, "圏域")), layer=2, kind_label="圏域")
+    import_areas(storage, write_geojson(directory / "l3.geojson", grid(30, 20, "町丁")), layer=3, kind_label="町丁")
+    path = directory / f"resources{size}.csv"
+    write_resources(path, size)
+
+    def read_baseline():
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            sum(1 for _ in csv.DictReader(f))
+
+    baseline_s = min(timed(read_baseline) for _ in range(3))
+    report = None
+
+    def run_import():
+        nonlocal report
+        report = import_resources(storage, path, taxonomy, ImportOptions(profile="own"))
+
+    first_s = timed(run_import)
+    assert report.written.created == size
+    again_s = timed(run_import)  # same file again: every row compared, nothing written
+    assert report.written.unchanged == size
+    storage.dispose()
+    return {
+        "size": size,
+        "first_s": first_s,
+        "first_per_s": size / first_s,
+        "again_s": again_s,
+        "again_per_s": size / again_s,
+        "baseline_s": baseline_s,
+        "ratio": first_s / baseline_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,130000")
+    sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
+    print("import of generated resources into 30 第2層 + 600 町丁 areas (SQLite file)")
+    print(f"{'rows':>8} {'first import':>14} {'rows/s':>9} {'re-import':>11} {'rows/s':>9} {'csv read':>9} {'ratio':>7}")
+    with tempfile.TemporaryDirectory() as directory:
+        for size in sizes:
+            r = bench(size, Path(directory))
+            print(
+                f"{r['size']:>8} {r['first_s']:>12.2f} s {r['first_per_s']:>9.0f} "
+                f"{r['again_s']:>9.2f} s {r['again_per_s']:>9.0f} {r['baseline_s']:>7.3f} s {r['ratio']:>6.0f}×"
+            )
+
+
+if __name__ == "__main__":
+    main()

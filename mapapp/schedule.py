@@ -1,0 +1,68 @@
+"""Free-text Japanese 開催日時 → structured rules, their occurrences, and iCalendar text.
+
+The work is split by concept; this module is the one to import:
+
+- ``schedule_text``: normalisation on top of mapapp.text (tildes, radicals, PDF wraps)
+- ``schedule_lexer`` → ``schedule_parse`` → ``schedule_specs``: text → tokens → Rules
+- ``schedule_closed``: 定休日 text → the days left open
+- ``schedule_occurrences``: dates with 祝日, 年末年始 and closures applied
+- ``schedule_ical``: RFC 5545 VCALENDAR text
+
+>>> import datetime
+>>> schedule = parse_schedule("毎⽉２回／第２、第４⾦曜⽇10:00〜11:30")
+>>> [rule.to_rrule() for rule in schedule.rules]
+['FREQ=MONTHLY;BYDAY=2FR,4FR']
+>>> [format_occurrence(o) for o in next_occurrences(schedule, datetime.date(2026, 6, 1), 2)]
+['6月12日(金) 10:00〜11:30', '6月26日(金) 10:00〜11:30']
+"""
+
+from __future__ import annotations
+
+from mapapp.schedule_closed import parse_closed_days
+from mapapp.schedule_ical import to_ical
+from mapapp.schedule_model import (
+    CLOSED_MONTH,
+    CLOSED_NEW_YEAR,
+    CLOSED_OBON,
+    HOLIDAY_NEXT_DAY,
+    HOLIDAY_PREVIOUS_DAY,
+    NO_HOLIDAYS,
+    OPEN_HOLIDAYS,
+    SUSPENDED,
+    Occurrence,
+    Rule,
+    Schedule,
+    ScheduleParseError,
+)
+from mapapp.schedule_occurrences import (
+    format_occurrence,
+    is_open_on,
+    is_open_on_weekday,
+    next_occurrences,
+    occurrences_between,
+)
+from mapapp.schedule_parse import DEFAULT_SEASON_MONTHS, parse_schedule
+
+__all__ = [
+    "CLOSED_MONTH",
+    "CLOSED_NEW_YEAR",
+    "CLOSED_OBON",
+    "DEFAULT_SEASON_MONTHS",
+    "HOLIDAY_NEXT_DAY",
+    "HOLIDAY_PREVIOUS_DAY",
+    "NO_HOLIDAYS",
+    "OPEN_HOLIDAYS",
+    "SUSPENDED",
+    "Occurrence",
+    "Rule",
+    "Schedule",
+    "ScheduleParseError",
+    "format_occurrence",
+    "is_open_on",
+    "is_open_on_weekday",
+    "next_occurrences",
+    "occurrences_between",
+    "parse_closed_days",
+    "parse_schedule",
+    "to_ical",
+]
