@@ -171,6 +171,7 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
     ("COUNT", r"(?P<unit>毎週|週|毎月|月|ひと月|1か月|1ヶ月|1ヵ月|1カ月|毎年|年)\s*に?\s*"
      r"(?P<n>\d{1,2})(?:\s*[~-]\s*(?P<upper>\d{1,2}))?\s*回"
      r"(?P<approx>程度|以上|以下|位|くらい|ぐらい|ほど|前後)?", _count),
+    ("MONTHDAYS", r"毎?月末日?", _constant((-1,))),
     ("FREQ", r"毎週|毎(?=[月火水木金土日]曜)", _constant(("WEEKLY", 1))),
     ("FREQ", r"隔週", _constant(("WEEKLY", 2))),
     ("FREQ", r"毎月(?!曜)", _constant(("MONTHLY", 1))),
@@ -188,7 +189,6 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
     ("MONTHS", rf"(?:{_MONTHS})(?!曜)", _plain_months),
     ("MONTHDAYS", r"(?P<days>\d{1,2}(?:\s*(?:[・、,]|と|及び|および)\s*\d{1,2})*)\s*日"
      r"(?![曜程時中間付])", lambda m, _p: tuple(int(n) for n in re.findall(r"\d+", m["days"]))),
-    ("MONTHDAYS", r"月末", _constant((-1,))),
     ("DAYPART", r"(?P<part>午前|午後|夜)(?:中|間)?|(?P<eve>夕方)",
      lambda m, _p: m.group("part") or "夜"),
     ("SEASON", r"(?P<season>[夏冬春秋])(?:期|季|場|時間)?(?!休)",

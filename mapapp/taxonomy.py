@@ -84,6 +84,14 @@ class Taxonomy:
     def kinds_in_group(self, group: str) -> tuple[Kind, ...]:
         return tuple(k for k in self.kinds if k.group == group)
 
+    def count_by_group(self, counts_by_kind: dict[str, int]) -> dict[str, int]:
+        """{kind: n} summed into {group: n} (kinds the taxonomy no longer has go to "other")."""
+        totals = dict.fromkeys((g.code for g in self.groups), 0)
+        for code, n in counts_by_kind.items():
+            group = self._kinds[code].group if code in self._kinds else "other"
+            totals[group] = totals.get(group, 0) + n
+        return totals
+
     def need(self, code: str) -> NeedKind:
         for need in self.needs:
             if need.code == code:

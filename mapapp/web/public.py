@@ -19,10 +19,10 @@ def home():
         counts = catalog.counts_by_area_and_kind(session)
         outside = catalog.count_outside(session)
         title = catalog.municipality_name(session, current_app.config["MUNICIPALITY_NAME"])
-    used_kinds = {k for c in counts.values() for k in c} | set(outside)
-    kinds = [k for k in taxonomy.kinds if k.code in used_kinds]
+    rows = [(a.name, a.kind_label, taxonomy.count_by_group(counts.get(a.id, {}))) for a in areas]
+    outside_row = taxonomy.count_by_group(outside) if outside else None
     return render_template(
-        "home.html", title=title, areas=areas, counts=counts, kinds=kinds, outside=outside
+        "home.html", title=title, groups=taxonomy.groups, rows=rows, outside=outside_row
     )
 
 
