@@ -1,22 +1,46 @@
 # The two commands: `make run` (install, then serve the demo town at http://127.0.0.1:5000)
-# and `make test` (install, then run every test). Both install what they need first.
+# and `make test` (install, then lint and run every test). Both install what they need first.
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+FONT := node_modules/@fontsource/noto-sans-jp
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup assets browser lint bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed assets
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
+# Leaflet and the Noto Sans JP font come from the npm registry (package-lock.json) and are
+# copied into the git-ignored static/vendor/; axe-core stays in node_modules for the tests.
+assets: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor
+	mkdir -p static/vendor/leaflet static/vendor/noto-sans-jp/files
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css static/vendor/leaflet/
+	cp -r node_modules/leaflet/dist/images static/vendor/leaflet/
+	for weight in 400 700; do \
+	  cp $(FONT)/$$weight.css static/vendor/noto-sans-jp/; \
+	  grep -o 'files/[^)]*\.woff2' $(FONT)/$$weight.css | xargs -I{} cp $(FONT)/{} static/vendor/noto-sans-jp/files/; \
+	done
+	touch $@
+
+# Browser tests drive Debian's Chromium with Japanese fonts; install them when missing.
+browser:
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  echo "installing chromium and fonts-noto-cjk (Debian packages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
 run: setup
 	$(BIN)/mapapp run
 
-test: setup
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -28,4 +52,4 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance node_modules static/vendor .pytest_cache .ruff_cache

@@ -186,3 +186,35 @@ def area_feature(area: Area, counts: dict[str, int] | None = None) -> dict:
             "resource_counts": counts or {},
         },
     }
+
+
+def resources_by_id(session: Session, ids: list[int]) -> dict[int, Resource]:
+    """Resources with what cards show, loaded in one round trip per relation."""
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Resource)
+        .where(Resource.id.in_(ids))
+        .options(
+            selectinload(Resource.areas),
+            selectinload(Resource.tags),
+            selectinload(Resource.organization),
+        )
+    )
+    return {r.id: r for r in rows}
+
+
+def get_area(session: Session, area_id: int) -> Area | None:
+    return session.get(Area, area_id)
+
+
+def bounds_of(areas: list[Area]) -> tuple[float, float, float, float] | None:
+    """(min_lon, min_lat, max_lon, max_lat) around the areas, or None for none."""
+    if not areas:
+        return None
+    return (
+        min(a.min_lon for a in areas),
+        min(a.min_lat for a in areas),
+        max(a.max_lon for a in areas),
+        max(a.max_lat for a in areas),
+    )

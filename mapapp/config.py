@@ -43,6 +43,23 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "TILE_URL",
+        "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png",
+        "Background map tiles ({z}/{x}/{y} URL). Default: 地理院タイル 標準地図. Empty: no "
+        "background (for closed networks without a tile server; areas and markers still show).",
+    ),
+    Setting(
+        "TILE_ATTRIBUTION",
+        "出典: 地理院タイル",
+        "Credit shown on the map for the tiles (plain text).",
+    ),
+    Setting(
+        "TILE_MAX_ZOOM",
+        18,
+        "Highest zoom level the tile server has.",
+        int,
+    ),
+    Setting(
         "TAXONOMY_PATH",
         "",
         "File with the resource kinds, need kinds and skills. Empty: `data/taxonomy.toml`.",

@@ -90,7 +90,7 @@ def parse_closed_days(text: str) -> Schedule:
             exceptions[NO_HOLIDAYS] = None
         elif token.kind == "CLOSURES":
             exceptions.update(dict.fromkeys(token.value))
-        elif token.text not in _NO_CLOSED_DAYS:
+        elif token.text not in _NO_CLOSED_DAYS and token.value != "closed_days":
             reviews[f"読み取れない部分があります（{token.text}）"] = None
         index += 1
     rules = week.rules()

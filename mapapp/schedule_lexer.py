@@ -60,15 +60,15 @@ def _months(text: str) -> tuple[int, ...] | None:
 
 
 def _ordinal(match: re.Match[str], _prev: str | None) -> dict:
-    week = bool(match.group("week"))
+    """「第2・第4」→ (2, 4); 「第1~3」→ (1, 2, 3); 「最終」→ (-1,); 「第13」 is not valid."""
     if match.group("last"):
-        return {"ordinals": (-1,), "week": week, "valid": True}
+        return {"ordinals": (-1,), "valid": True}
     text = match.group("first") + (match.group("rest") or "")
     numbers = [int(n) for n in re.findall(r"\d{1,2}", text)]
     if "~" in text or "から" in text:
         numbers = list(range(numbers[0], numbers[-1] + 1)) if len(numbers) == 2 else []
     valid = bool(numbers) and all(1 <= n <= 5 for n in numbers)
-    return {"ordinals": tuple(numbers), "week": week, "valid": valid}
+    return {"ordinals": tuple(numbers), "valid": valid}
 
 
 def _weekdays(match: re.Match[str], prev: str | None) -> dict | object:
@@ -140,10 +140,6 @@ def _constant(value: Any) -> _ValueFn:
     return lambda _match, _prev: value
 
 
-def _group(name: str) -> _ValueFn:
-    return lambda match, _prev: match.group(name)
-
-
 def _dash(_match: re.Match[str], prev: str | None) -> object | None:
     # 「10:00ー12:00」: ー and - mean "to" only right after a time; elsewhere they are text.
     return None if prev == "TIME" else _REJECT
@@ -161,6 +157,7 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
      rf"{_CASE}(?:は|を|も|、|,)?\s*{_CLOSED}", _closures),
     ("CLOSURES", r"年末年始(?:期間)?|お盆(?:期間)?", _closures),
     ("SUSPENDED", r"活動休止中?|休止中|休会中|休止", _constant(None)),
+    ("REVIEW", r"定休日|休館日|休業日|休診日", _constant("closed_days")),
     ("REVIEW", r"随時|不定期|その都度|都度", _constant("irregular")),
     ("REVIEW", r"要?お?問い?合わ?せ(?:ください|下さい)?|要確認|応相談|要相談", _constant("ask")),
     ("REVIEW", r"未定|調整中", _constant("undecided")),
@@ -191,8 +188,8 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
      r"(?![曜程時中間付])", lambda m, _p: tuple(int(n) for n in re.findall(r"\d+", m["days"]))),
     ("DAYPART", r"(?P<part>午前|午後|夜)(?:中|間)?|(?P<eve>夕方)",
      lambda m, _p: m.group("part") or "夜"),
-    ("SEASON", r"(?P<season>[夏冬春秋])(?:期|季|場|時間)?(?!休)",
-     lambda m, _p: m.group("season") + "期"),
+    ("SEASON", r"(?P<season>[夏冬])(?:期|季|場|時間)?(?!休)|(?P<other>[春秋])[期季]",
+     lambda m, _p: (m.group("season") or m.group("other")) + "期"),
     ("WEEKDAYS", rf"(?P<a>[{_W}])(?:曜日?)?\s*(?:~|-|から)\s*(?P<b>[{_W}])(?:曜日?)?",
      _weekday_range),
     ("WEEKDAYS", rf"平日|週末|{_DAY_ITEM}(?:{_DAY_SEP}{_DAY_ITEM})*"

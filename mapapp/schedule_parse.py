@@ -30,15 +30,17 @@ _REVIEW_REASONS = {
     "irregular": "決まった開催日がありません（{}）",
     "ask": "問い合わせが必要です（{}）",
     "undecided": "開催日が決まっていません（{}）",
+    "closed_days": "休みの日の書き方は読み取りません（{}）",
 }
 
 
 class _Reader:
     """One pass over the tokens of one text; collects specs, exceptions and reasons."""
 
-    def __init__(self, source: str, tokens: list[Token]) -> None:
+    def __init__(self, source: str, tokens: list[Token], notes: list[str]) -> None:
         self.source = source
         self.tokens = tokens
+        self.notes = notes
         self.specs: list[Spec] = []
         self.pending_slots: list[Slot] = []
         self.pending_months: Token | None = None
@@ -47,7 +49,6 @@ class _Reader:
         self.reception = False
         self.exceptions: dict[str, None] = {}
         self.reviews: dict[str, None] = {}
-        self.notes: list[str] = []
         self.unknowns: dict[int, Token] = {}
         self.parens: list[int] = []
 
@@ -131,6 +132,10 @@ class _Reader:
             self.exceptions[SUSPENDED] = None
         elif kind == "REVIEW":
             self.review(_REVIEW_REASONS[value].format(token.text))
+            if value == "closed_days":
+                # 「定休日:土日」 names days off: none of the rest of the line is a meeting day.
+                while index + 1 < len(self.tokens) and self.tokens[index + 1].kind != "NL":
+                    index += 1
         elif kind == "FEE":
             self.notes.append(token.text)
         elif kind == "DAYPART":
@@ -157,9 +162,8 @@ class _Reader:
             spec.broken = True
         if spec.pending is not None:
             # 「第1第3水曜日」: two ordinals in a row name one list.
-            merged = dict(spec.pending.value)
-            merged["ordinals"] = spec.pending.value["ordinals"] + token.value["ordinals"]
-            merged["week"] = spec.pending.value["week"] or token.value["week"]
+            ordinals = spec.pending.value["ordinals"] + token.value["ordinals"]
+            merged = {"ordinals": ordinals, "valid": token.value["valid"]}
             token = token._replace(text=spec.pending.text + token.text, value=merged)
         spec.pending = token
 
@@ -299,6 +303,7 @@ class _Reader:
             else:
                 self.notes.append(token.text)
 
+
 def _drop_fee_lines(prepared: str, tokens: list[Token], notes: list[str]) -> list[Token]:
     """Drop lines that are only a fee (「参加料200円」), keeping their text as notes."""
     kept: list[Token] = []
@@ -338,8 +343,7 @@ def parse_schedule(text: str) -> Schedule:
         return Schedule(text=text, needs_review=("開催日時が書かれていません",))
     notes: list[str] = []
     tokens = _drop_fee_lines(prepared, tokenize(prepared), notes)
-    reader = _Reader(prepared, tokens)
-    reader.notes = notes
+    reader = _Reader(prepared, tokens, notes)
     reader.run()
     reader.finish()
     rules = RuleBuilder(reader.reviews, reader.exceptions).rules(reader.specs)

@@ -11,7 +11,7 @@ from mapapp.text import normalize_text
 # EquivalentUnifiedIdeograph.txt (U+2E81..U+2EF3; U+2E80 and U+2E9A have none). NFKC already
 # maps the 214 Kangxi radicals and mapapp.text maps a hand-picked part of this block; the
 # parsers need all of it (⺝ MOON → 月 and ⺜ SUN → 日 are not in mapapp.text's list), so the
-# full table lives here. Rows are (first, last, ideograph).
+# full table lives here until mapapp.text adopts it. Rows are (first, last, ideograph).
 RADICAL_SUPPLEMENT_RANGES: tuple[tuple[int, int, int], ...] = (
     (0x2E81, 0x2E81, 0x5382), (0x2E82, 0x2E82, 0x4E5B), (0x2E83, 0x2E83, 0x4E5A),
     (0x2E84, 0x2E84, 0x4E59), (0x2E85, 0x2E85, 0x4EBB), (0x2E86, 0x2E86, 0x5182),
@@ -85,14 +85,17 @@ def _rejoin(match: re.Match[str]) -> str:
 def normalize_schedule_text(text: str) -> str:
     """Normalise a 開催日時 or 参加費 string for the lexers.
 
-    mapapp.text.normalize_text (NFKC, radicals, ``<br>``/``⏎`` → ``\\n``, spaces), then the
-    rest of the CJK Radicals Supplement, every tilde → ``~``, dashes → ``-``, line breaks
-    inside parentheses removed, kanji numerals after 第 and before 回 → digits.
+    The whole CJK Radicals Supplement, then mapapp.text.normalize_text (NFKC, which maps the
+    Kangxi radicals; ``<br>``/``⏎`` → ``\\n``; spaces), then every tilde → ``~``, dashes →
+    ``-``, line breaks inside parentheses removed, kanji numerals after 第 and before 回 →
+    digits.
 
     >>> normalize_schedule_text("毎⽉第２、第４⾦曜⽇ 10：00〜11：30")
     '毎月第2、第4金曜日 10:00~11:30'
     """
-    prepared = normalize_text(text).translate(_radical_table())
+    # The supplement table goes first so that Unicode's mapping wins over mapapp.text's own
+    # short list (which sends U+2E8F to 尢 where Unicode says 尣).
+    prepared = normalize_text(text.translate(_radical_table()))
     prepared = prepared.translate(_TILDE_TABLE).translate(_DASH_TABLE)
     prepared = _PARENTHESISED.sub(_rejoin, prepared)
     prepared = _KANJI_ORDINAL.sub(_kanji_digits, prepared)

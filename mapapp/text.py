@@ -3,6 +3,7 @@ comparable text."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -85,3 +86,55 @@ def looks_garbled(value: str) -> bool:
     mis-decoding leaves behind; real Japanese place names contain none of them.
     """
     return bool(_MOJIBAKE_HINTS.search(value or ""))
+
+
+_KANJI = r"[\u3400-\u9fff\uf900-\ufaff々〆]"
+# 桜ケ丘, 霞ヶ関: a ケ/ヶ between kanji belongs to the name and is read が.
+_KANJI_RUN = re.compile(rf"({_KANJI}+(?:[ケヶ]{_KANJI}+)*)")
+
+
+def reading(value: str | None) -> str:
+    """A hiragana reading of a name, for search: ふれあい会館 → ふれあいかいかん.
+
+    Computed by pykakasi one kanji run at a time (cached), so it is cheap for long lists.
+    Place names are often read wrongly (古見 → ふるみ, really こみ): a かな column in the
+    source wins over this wherever one exists.
+    """
+    text = normalize_line(value)
+    parts = _KANJI_RUN.split(text)
+    return "".join(_kanji_reading(p) if i % 2 else katakana_to_hiragana(p) for i, p in enumerate(parts))
+
+
+@functools.lru_cache(maxsize=65536)
+def _kanji_reading(run: str) -> str:
+    return "".join(item["hira"] for item in _kakasi().convert(run))
+
+
+@functools.lru_cache(maxsize=1)
+def _kakasi():
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
+# The one rapidfuzz configuration: choices are prepared with search_key() once, so no
+# processor runs per comparison; WRatio copes with partial and reordered matches; below the
+# cutoff a query matches nothing rather than the least-bad rows.
+FUZZY_SCORE_CUTOFF = 82.0
+
+
+def fuzzy_scores(query_key: str, choice_keys: list[str]) -> list[tuple[int, float]]:
+    """(index, score) of every prepared choice that matches a prepared query, best first."""
+    from rapidfuzz import fuzz, process
+
+    if not query_key:
+        return []
+    matches = process.extract(
+        query_key,
+        choice_keys,
+        scorer=fuzz.WRatio,
+        processor=None,
+        score_cutoff=FUZZY_SCORE_CUTOFF,
+        limit=None,
+    )
+    return [(index, score) for _, score, index in matches]

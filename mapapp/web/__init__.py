@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, g
 
 
 def register(app: Flask) -> None:
@@ -11,14 +14,31 @@ def register(app: Flask) -> None:
     app.register_blueprint(public.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api")
     errors.init_app(app)
+    app.before_request(_make_nonce)
     app.after_request(_security_headers)
+    app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+
+
+def tile_origin(url: str) -> str:
+    """The scheme and host of the tile URL, for the Content-Security-Policy."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _make_nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
 
 
 def _security_headers(response):
+    from flask import current_app
+
+    nonce = g.get("csp_nonce", "")
+    tiles = tile_origin(current_app.config["TILE_URL"])
     response.headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        f"default-src 'self'; img-src 'self' data: {tiles}; style-src 'self' 'nonce-{nonce}'; "
+        f"script-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

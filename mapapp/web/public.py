@@ -1,34 +1,299 @@
-"""Pages for residents. For now: the home page, areas with their resource counts."""
+"""Pages for residents: home, area, resource, nearby, search, and their print versions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+import datetime as dt
 
-from mapapp import catalog
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from mapapp import catalog, maps
+from mapapp.listing import WEEKDAY_LABELS, make_card
 from mapapp.models import Layer
+from mapapp.search import InvalidSearch, SearchQuery, search
 from mapapp.storage import get_storage
+from mapapp.web.errors import BadParameter
+from mapapp.web.resident import (
+    area_outline,
+    index_cache,
+    map_points,
+    parse_filters,
+    qr_svg,
+    tiles,
+    today,
+)
 
 blueprint = Blueprint("public", __name__)
+NEARBY_ON_DETAIL = 5
+
+
+def _taxonomy():
+    return current_app.extensions["mapapp.taxonomy"]
+
+
+def _m_per_min() -> float:
+    return current_app.config["WALK_M_PER_MIN"]
+
+
+def _run(query: SearchQuery):
+    storage = get_storage(current_app)
+    index = index_cache(current_app).get(storage, _taxonomy())
+    try:
+        return search(index, query)
+    except InvalidSearch as exc:
+        raise BadParameter(exc.field, str(exc)) from None
+
+
+def _cards(session, hits, dates=1):
+    resources = catalog.resources_by_id(session, [h.resource_id for h in hits])
+    day = today()
+    return [
+        make_card(
+            resources[h.resource_id],
+            _taxonomy(),
+            today=day,
+            m_per_min=_m_per_min(),
+            distance_m=h.distance_m,
+            dates=dates,
+        )
+        for h in hits
+        if h.resource_id in resources
+    ]
+
+
+def _kind_styles(cards):
+    used = {c.kind for c in cards}
+    return [maps.KindStyle(k.code, k.label, k.symbol) for k in _taxonomy().kinds if k.code in used]
 
 
 @blueprint.get("/")
 def home():
-    taxonomy = current_app.extensions["mapapp.taxonomy"]
+    taxonomy = _taxonomy()
     with get_storage(current_app).reading() as session:
         areas = catalog.list_areas(session, Layer.DAILY_LIFE) or catalog.list_areas(session)
         counts = catalog.counts_by_area_and_kind(session)
         outside = catalog.count_outside(session)
         title = catalog.municipality_name(session, current_app.config["MUNICIPALITY_NAME"])
-    rows = [(a.name, a.kind_label, taxonomy.count_by_group(counts.get(a.id, {}))) for a in areas]
-    outside_row = taxonomy.count_by_group(outside) if outside else None
+        bounds = catalog.bounds_of(areas)
+        outlines = [area_outline(a, url_for("public.area", area_id=a.id)) for a in areas]
+    rows = [(a, taxonomy.count_by_group(counts.get(a.id, {}))) for a in areas]
+    fmap = maps.build_map(tiles=tiles(), bounds=bounds, outlines=outlines)
     return render_template(
-        "home.html", title=title, groups=taxonomy.groups, rows=rows, outside=outside_row
+        "home.html",
+        title=title,
+        groups=taxonomy.groups,
+        rows=rows,
+        outside=taxonomy.count_by_group(outside) if outside else None,
+        map=maps.render_map(fmap),
     )
+
+
+@blueprint.get("/areas/<int:area_id>")
+def area(area_id: int):
+    return _area_page(area_id, "area.html")
+
+
+@blueprint.get("/areas/<int:area_id>/print")
+def area_print(area_id: int):
+    return _area_page(area_id, "print.html")
+
+
+def _area_page(area_id: int, template: str):
+    filters = parse_filters(request.args, _taxonomy())
+    query = SearchQuery(
+        area_id=area_id,
+        kinds=filters.kinds,
+        weekday=filters.weekday,
+        free_only=filters.free_only,
+        pickup_only=filters.pickup_only,
+    )
+    result = _run(query)
+    with get_storage(current_app).reading() as session:
+        found = catalog.get_area(session, area_id)
+        if found is None:
+            abort(404)
+        cards = _cards(session, result.hits)
+        outline = area_outline(found, url_for("public.area", area_id=found.id))
+        geom = found.geom
+        bounds = (found.min_lon, found.min_lat, found.max_lon, found.max_lat)
+        area_name, kind_label = found.name, found.kind_label
+    page_url = url_for("public.area", area_id=area_id, _external=True, **filters.as_args())
+    context = {
+        "title": f"{area_name}の地域資源",
+        "area_name": area_name,
+        "area_kind": kind_label,
+        "area_id": area_id,
+        "cards": cards,
+        "filters": filters,
+        "kinds": _taxonomy().kinds,
+        "weekdays": WEEKDAY_LABELS,
+        "page_url": page_url,
+        "print_url": url_for("public.area_print", area_id=area_id, **filters.as_args()),
+    }
+    if template == "print.html":
+        points = [(i, c.lat, c.lon, c.kind) for i, c in enumerate(cards, start=1)]
+        return render_template(
+            template, **context, svg=maps.print_svg([geom], points), qr=qr_svg(page_url)
+        )
+    fmap = maps.build_map(
+        tiles=tiles(),
+        bounds=bounds,
+        outlines=[outline],
+        points=map_points(cards),
+        kinds=_kind_styles(cards),
+    )
+    return render_template(template, **context, map=maps.render_map(fmap))
+
+
+@blueprint.get("/resources/<int:resource_id>")
+def resource(resource_id: int):
+    taxonomy = _taxonomy()
+    with get_storage(current_app).reading() as session:
+        try:
+            found = catalog.get_resource(session, resource_id)
+        except catalog.NotFound:
+            abort(404)
+        card = make_card(found, taxonomy, today=today(), m_per_min=_m_per_min(), dates=3)
+    nearby = _run(SearchQuery(near=(card.lat, card.lon), radius_m=3000))
+    hits = [h for h in nearby.hits if h.resource_id != resource_id][:NEARBY_ON_DETAIL]
+    with get_storage(current_app).reading() as session:
+        near_cards = _cards(session, hits, dates=0)
+    fmap = maps.build_map(
+        tiles=tiles(),
+        bounds=None,
+        points=map_points([card]),
+        kinds=_kind_styles([card]),
+        here=None,
+    )
+    fmap.location = [card.lat, card.lon]
+    fmap.options["zoom"] = 16
+    return render_template(
+        "resource.html", title=card.name, card=card, nearby=near_cards, map=maps.render_map(fmap)
+    )
+
+
+@blueprint.get("/near")
+def near():
+    filters = parse_filters(request.args, _taxonomy())
+    with get_storage(current_app).reading() as session:
+        places = catalog.list_areas(session, Layer.NEIGHBOURHOOD) or catalog.list_areas(session, Layer.DAILY_LIFE)
+        place_choices = [(a.id, a.name) for a in places]
+        here = filters.near
+        if here is None and filters.place_id is not None:
+            place = catalog.get_area(session, filters.place_id)
+            if place is None:
+                raise BadParameter("place", "その町丁・区域はありません")
+            point = place.geom.representative_point()
+            here = (point.y, point.x)
+        all_areas = catalog.list_areas(session, Layer.DAILY_LIFE)
+        bounds = catalog.bounds_of(all_areas)
+        outlines = [area_outline(a, url_for("public.area", area_id=a.id)) for a in all_areas]
+    cards = []
+    if here is not None:
+        result = _run(
+            SearchQuery(
+                near=here,
+                radius_m=filters.radius_m,
+                kinds=filters.kinds,
+                weekday=filters.weekday,
+                free_only=filters.free_only,
+                pickup_only=filters.pickup_only,
+            )
+        )
+        with get_storage(current_app).reading() as session:
+            cards = _cards(session, result.hits[: filters.limit])
+    fmap = maps.build_map(
+        tiles=tiles(),
+        bounds=bounds,
+        outlines=outlines,
+        points=map_points(cards),
+        kinds=_kind_styles(cards),
+        here=here,
+    )
+    return render_template(
+        "near.html",
+        title="近くを探す",
+        cards=cards,
+        here=here,
+        filters=filters,
+        places=place_choices,
+        kinds=_taxonomy().kinds,
+        weekdays=WEEKDAY_LABELS,
+        map=maps.render_map(fmap),
+        m_per_min=_m_per_min(),
+    )
+
+
+@blueprint.get("/search")
+def search_page():
+    return _search_page("search.html")
+
+
+@blueprint.get("/search/print")
+def search_print():
+    return _search_page("print.html")
+
+
+def _search_page(template: str):
+    filters = parse_filters(request.args, _taxonomy())
+    words = (request.args.get("q") or "").strip()[:100]
+    cards, nothing = [], False
+    if words or filters.any():
+        result = _run(
+            SearchQuery(
+                text=words,
+                kinds=filters.kinds,
+                weekday=filters.weekday,
+                free_only=filters.free_only,
+                pickup_only=filters.pickup_only,
+            )
+        )
+        nothing = result.words_matched_nothing
+        with get_storage(current_app).reading() as session:
+            cards = _cards(session, result.hits[: filters.limit])
+    args = {**filters.as_args(), **({"q": words} if words else {})}
+    context = {
+        "title": f"「{words}」の検索結果" if words else "さがす",
+        "words": words,
+        "cards": cards,
+        "nothing": nothing,
+        "filters": filters,
+        "kinds": _taxonomy().kinds,
+        "weekdays": WEEKDAY_LABELS,
+        "page_url": url_for("public.search_page", _external=True, **args),
+        "print_url": url_for("public.search_print", **args),
+    }
+    if template == "print.html":
+        points = [(i, c.lat, c.lon, c.kind) for i, c in enumerate(cards, start=1)]
+        return render_template(
+            template, **context, svg=maps.print_svg([], points), qr=qr_svg(context["page_url"])
+        )
+    fmap = maps.build_map(
+        tiles=tiles(),
+        bounds=_bounds_of_cards(cards),
+        points=map_points(cards),
+        kinds=_kind_styles(cards),
+    )
+    return render_template(template, **context, map=maps.render_map(fmap) if cards else None)
+
+
+def _bounds_of_cards(cards):
+    if not cards:
+        return None
+    lons, lats = [c.lon for c in cards], [c.lat for c in cards]
+    return (min(lons), min(lats), max(lons), max(lats))
 
 
 @blueprint.get("/kinds.css")
 def kind_styles():
     """One colour class per kind, from the taxonomy (codes are [a-z0-9_], colours #rrggbb)."""
-    taxonomy = current_app.extensions["mapapp.taxonomy"]
-    css = "".join(f".kind-{k.code}{{--kind-color:{k.color}}}\n" for k in taxonomy.kinds)
-    return current_app.response_class(css, mimetype="text/css")
+    css = "".join(f".kind-{k.code}{{--kind-color:{k.color}}}\n" for k in _taxonomy().kinds)
+    response = current_app.response_class(css, mimetype="text/css")
+    response.cache_control.max_age = 300
+    return response
+
+
+@blueprint.app_template_filter("date_ja")
+def date_ja(value: dt.date | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"

@@ -1,0 +1,128 @@
+"""What lists and pages show of a resource, in plain Japanese: the next date, the fee, the
+walking distance, 丁目 only for a private home."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from mapapp.geo import walk_min
+from mapapp.models import (
+    COVERAGE_LABELS,
+    STATUS_LABELS,
+    Coverage,
+    LocationPrecision,
+    Resource,
+    ResourceStatus,
+)
+from mapapp.schedule import format_occurrence, next_occurrences, parse_resource_schedule
+from mapapp.taxonomy import Taxonomy
+
+WEEKDAY_LABELS = ("月", "火", "水", "木", "金", "土", "日")
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    name: str
+    kana: str
+    kind: str
+    kind_label: str
+    symbol: str
+    venue: str
+    address: str
+    private_home: bool
+    schedule_text: str
+    closed_text: str
+    next_dates: tuple[str, ...]
+    fee_text: str
+    target_text: str
+    capacity: int | None
+    pickup: bool | None
+    meals: bool | None
+    public_contact: str
+    url: str
+    description: str
+    organization: str
+    status: str
+    status_label: str
+    active: bool
+    coverage_label: str
+    verified_on: dt.date | None
+    tags: tuple[str, ...]
+    lat: float
+    lon: float
+    distance_m: float | None
+    distance_text: str
+    areas: tuple[str, ...]
+
+    @property
+    def when(self) -> str:
+        """One line for a map popup or a narrow list."""
+        if self.next_dates:
+            return f"次回: {self.next_dates[0]}"
+        return (self.schedule_text or "").split("\n")[0]
+
+
+def distance_text(distance_m: float | None, m_per_min: float) -> str:
+    """「徒歩8分（約450m）」; metres rounded to 10 m, kilometres beyond 1 km."""
+    if distance_m is None:
+        return ""
+    minutes = walk_min(distance_m, m_per_min)
+    if distance_m >= 1000:
+        far = f"約{distance_m / 1000:.1f}km"
+    else:
+        far = f"約{max(10, round(distance_m / 10) * 10)}m"
+    return f"徒歩{minutes}分（{far}）"
+
+
+def make_card(
+    resource: Resource,
+    taxonomy: Taxonomy,
+    *,
+    today: dt.date,
+    m_per_min: float,
+    distance_m: float | None = None,
+    dates: int = 1,
+) -> Card:
+    kind = taxonomy.kind(resource.kind) if taxonomy.has_kind(resource.kind) else None
+    active = resource.status == ResourceStatus.ACTIVE
+    next_dates: tuple[str, ...] = ()
+    if active and dates:
+        schedule = parse_resource_schedule(resource.schedule_text, resource.closed_text)
+        next_dates = tuple(format_occurrence(o) for o in next_occurrences(schedule, today, dates))
+    private = resource.location_precision == LocationPrecision.CHOME
+    return Card(
+        id=resource.id,
+        name=resource.name,
+        kana=resource.kana,
+        kind=resource.kind,
+        kind_label=kind.label if kind else resource.kind,
+        symbol=kind.symbol if kind else "・",
+        venue=resource.venue if not private else "",
+        address=resource.address,
+        private_home=private,
+        schedule_text=resource.schedule_text,
+        closed_text=resource.closed_text,
+        next_dates=next_dates,
+        fee_text=resource.fee_text,
+        target_text=resource.target_text,
+        capacity=resource.capacity,
+        pickup=resource.pickup,
+        meals=resource.meals,
+        public_contact=resource.public_contact,
+        url=resource.url,
+        description=resource.description,
+        organization=resource.organization.name if resource.organization else "",
+        status=resource.status.value,
+        status_label=STATUS_LABELS[resource.status],
+        active=active,
+        coverage_label=COVERAGE_LABELS[resource.coverage] if resource.coverage != Coverage.WALK else "",
+        verified_on=resource.verified_on,
+        tags=tuple(t.tag for t in resource.tags),
+        lat=resource.lat,
+        lon=resource.lon,
+        distance_m=distance_m,
+        distance_text=distance_text(distance_m, m_per_min),
+        areas=tuple(a.name for a in sorted(resource.areas, key=lambda a: (a.layer, a.id))),
+    )
