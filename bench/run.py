@@ -40,7 +40,9 @@ def grid(nx: int, ny: int, prefix: str):
 def write_geojson(path: Path, features) -> Path:
     collection = {
         "type": "FeatureCollection",
-        "features": [{"type": "Feature", "properties": p, "geometry": mapping(g)} for p, g in features],
+        "features": [
+            {"type": "Feature", "properties": p, "geometry": mapping(g)} for p, g in features
+        ],
     }
     path.write_text(json.dumps(collection, ensure_ascii=False), "utf-8")
     return path
@@ -73,8 +75,18 @@ def bench(size: int, directory: Path) -> dict:
     storage = Storage(f"sqlite:///{directory / f'bench{size}.sqlite3'}")
     storage.upgrade()
     taxonomy = load_taxonomy()
-    import_areas(storage, write_geojson(directory / "l2.geojson", grid(6, 5, "圏域")), layer=2, kind_label="圏域")
-    import_areas(storage, write_geojson(directory / "l3.geojson", grid(30, 20, "町丁")), layer=3, kind_label="町丁")
+    import_areas(
+        storage,
+        write_geojson(directory / "l2.geojson", grid(6, 5, "圏域")),
+        layer=2,
+        kind_label="圏域",
+    )
+    import_areas(
+        storage,
+        write_geojson(directory / "l3.geojson", grid(30, 20, "町丁")),
+        layer=3,
+        kind_label="町丁",
+    )
     path = directory / f"resources{size}.csv"
     write_resources(path, size)
 
@@ -110,7 +122,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,130000")
     sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
     print("import of generated resources into 30 第2層 + 600 町丁 areas (SQLite file)")
-    print(f"{'rows':>8} {'first import':>14} {'rows/s':>9} {'re-import':>11} {'rows/s':>9} {'csv read':>9} {'ratio':>7}")
+    print(
+        f"{'rows':>8} {'first import':>14} {'rows/s':>9} {'re-import':>11} {'rows/s':>9} {'csv read':>9} {'ratio':>7}"
+    )
     with tempfile.TemporaryDirectory() as directory:
         for size in sizes:
             r = bench(size, Path(directory))

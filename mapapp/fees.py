@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapapp.schedule_text import normalize_schedule_text
+from mapapp.schedule.text import normalize_schedule_text
 from mapapp.text import normalize_line
 
 UNITS = ("per_visit", "per_month", "per_year", "free", "at_cost", "unknown")

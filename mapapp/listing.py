@@ -54,7 +54,12 @@ class Card:
     lon: float
     distance_m: float | None
     distance_text: str
-    areas: tuple[str, ...]
+    areas: tuple[tuple[int, str, int], ...]  # (id, name, layer), 第1層 first
+
+    @property
+    def daily_life_area(self) -> tuple[int, str] | None:
+        """The 第2層 area it lies in, for breadcrumbs."""
+        return next(((i, n) for i, n, layer in self.areas if layer == 2), None)
 
     @property
     def when(self) -> str:
@@ -117,12 +122,16 @@ def make_card(
         status=resource.status.value,
         status_label=STATUS_LABELS[resource.status],
         active=active,
-        coverage_label=COVERAGE_LABELS[resource.coverage] if resource.coverage != Coverage.WALK else "",
+        coverage_label=COVERAGE_LABELS[resource.coverage]
+        if resource.coverage != Coverage.WALK
+        else "",
         verified_on=resource.verified_on,
         tags=tuple(t.tag for t in resource.tags),
         lat=resource.lat,
         lon=resource.lon,
         distance_m=distance_m,
         distance_text=distance_text(distance_m, m_per_min),
-        areas=tuple(a.name for a in sorted(resource.areas, key=lambda a: (a.layer, a.id))),
+        areas=tuple(
+            (a.id, a.name, a.layer) for a in sorted(resource.areas, key=lambda a: (a.layer, a.id))
+        ),
     )

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 LEAFLET_JS = "/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "/static/vendor/leaflet/leaflet.css"
+MIN_SPAN_DEG = 0.0005  # about 50 m: smaller boxes are shown centred at the default zoom
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,12 @@ def build_map(
             {"type": "FeatureCollection", "features": list(outlines)},
             name="区域",
             control=False,
-            style_function=lambda _: {"color": "#0d47a1", "weight": 3, "fill": True, "fillOpacity": 0.04},
+            style_function=lambda _: {
+                "color": "#0d47a1",
+                "weight": 3,
+                "fill": True,
+                "fillOpacity": 0.04,
+            },
             on_each_feature=folium.JsCode("function (f, layer) { mapapp.bindArea(f, layer); }"),
         ).add_to(fmap)
     by_kind: dict[str, list[MapPoint]] = {}
@@ -114,7 +120,9 @@ def build_map(
         ).add_to(fmap)
     if bounds and not here:
         min_lon, min_lat, max_lon, max_lat = bounds
-        fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+        if max_lon - min_lon > MIN_SPAN_DEG or max_lat - min_lat > MIN_SPAN_DEG:
+            fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+        # else: one place (or one building): Leaflet cannot fit a box of no size; stay centred.
     if len(by_kind) > 1:
         folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
@@ -129,7 +137,9 @@ def render_map(fmap) -> MapParts:
     script = root.script.render()
     if re.search(r"</script", script, re.IGNORECASE):  # data is JSON-escaped; never expected
         raise ValueError("map script contains a closing script tag")
-    return MapParts(fmap.get_name(), Markup(body), Markup(script))
+    # folium writes every value into the script as escaped JSON (tojson), and names into the
+    # layer control pass through escape() above.
+    return MapParts(fmap.get_name(), Markup(body), Markup(script))  # noqa: S704
 
 
 def _feature(point: MapPoint) -> dict:
@@ -158,7 +168,10 @@ def _center(bounds):
 
 
 def print_svg(
-    outlines: Sequence, points: Sequence[tuple[int, float, float, str]], width: int = 680, height: int = 520
+    outlines: Sequence,
+    points: Sequence[tuple[int, float, float, str]],
+    width: int = 680,
+    height: int = 520,
 ) -> Markup:
     """A static map for paper: area outlines and numbered points matching the printed list.
 
@@ -172,7 +185,9 @@ def print_svg(
     from shapely.ops import unary_union
 
     shapes = [g for g in outlines if g is not None]
-    extent = unary_union(shapes + [MultiPoint([(lon, lat) for _, lat, lon, _ in points])] if points else shapes)
+    extent = unary_union(
+        shapes + [MultiPoint([(lon, lat) for _, lat, lon, _ in points])] if points else shapes
+    )
     if extent.is_empty:
         return Markup("")
     min_lon, min_lat, max_lon, max_lat = extent.bounds
@@ -183,13 +198,18 @@ def print_svg(
     scale = min((width - 2 * margin) / span_x, (height - 2 * margin) / span_y)
 
     def xy(lon, lat):
-        return (margin + (lon - min_lon) * x_scale * scale, height - margin - (lat - min_lat) * scale)
+        return (
+            margin + (lon - min_lon) * x_scale * scale,
+            height - margin - (lat - min_lat) * scale,
+        )
 
     paths = []
     for shape in shapes:
         polygons = getattr(shape, "geoms", [shape])
         for polygon in polygons:
-            ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*c) for c in polygon.exterior.coords))
+            ring = " ".join(
+                f"{x:.1f},{y:.1f}" for x, y in (xy(*c) for c in polygon.exterior.coords)
+            )
             paths.append(f'<polygon points="{ring}" class="print-area"/>')
     marks = []
     for number, lat, lon, kind in points:
@@ -198,7 +218,8 @@ def print_svg(
             f'<g class="print-mark kind-{escape(kind)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="11"/>'
             f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle">{number}</text></g>'
         )
-    return Markup(
+    # Only numbers and escaped kind codes go into the SVG.
+    return Markup(  # noqa: S704
         f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="地図（番号は一覧の番号）" '
         f'class="print-map">{"".join(paths)}{"".join(marks)}</svg>'
     )

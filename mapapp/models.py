@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -184,6 +185,12 @@ class Resource(Base):
     )
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
     outside_areas: Mapped[bool] = mapped_column(Boolean, default=False)  # 区域外
+    # Derived on the way in, for search and filters; the texts above stay as written.
+    reading: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    open_weekdays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # bit 0 = 月
+    schedule_review: Mapped[str] = mapped_column(Text, default="", server_default="")
+    fee_unit: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
+    fee_amount_yen: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(200))
     source_key: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -196,6 +203,9 @@ class Resource(Base):
     )
     areas: Mapped[list[Area]] = relationship(secondary="resource_area", viewonly=True)
     service_areas: Mapped[list[Area]] = relationship(secondary="service_area", viewonly=True)
+    schedule_rules: Mapped[list[ScheduleRule]] = relationship(
+        cascade="all, delete-orphan", order_by="ScheduleRule.position"
+    )
 
     # A save that started from an old copy fails (StaleDataError) instead of overwriting.
     __mapper_args__ = {"version_id_col": version}
@@ -208,6 +218,22 @@ class ResourceTag(Base):
         ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class ScheduleRule(Base):
+    """One recurrence understood from a resource's 開催日時 (RFC 5545 RRULE and hours)."""
+
+    __tablename__ = "schedule_rule"
+
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rrule: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[dt.time | None] = mapped_column(Time)
+    closes_at: Mapped[dt.time | None] = mapped_column(Time)
+    season: Mapped[str | None] = mapped_column(String(20))
+    label: Mapped[str | None] = mapped_column(String(100))
 
 
 class ResourceArea(Base):

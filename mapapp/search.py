@@ -16,7 +16,7 @@ from mapapp.geo import check_lat_lon, distance_m
 from mapapp.models import Organization, Resource, ResourceArea, ResourceStatus
 from mapapp.storage import Storage, read_data_version
 from mapapp.taxonomy import Taxonomy
-from mapapp.text import fuzzy_scores, search_key
+from mapapp.text import fuzzy_scores, reading, search_key
 
 MAX_RADIUS_M = 50_000  # farther than anyone walks or is driven to a サロン
 DEFAULT_RADIUS_M = 1_500  # about 25 minutes on foot at an older person's pace
@@ -104,12 +104,16 @@ def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
     owners: list[int] = []
     for i, r in enumerate(rows):
         label = taxonomy.kind(r.kind).label if taxonomy.has_kind(r.kind) else ""
-        words = {search_key(w) for w in (r.name, r.kana, r.reading, r.venue, r.organization, label)}
+        texts = (r.name, r.kana, r.reading, r.venue, r.organization, label)
+        texts += tuple(reading(t) for t in (r.venue, r.organization, label))
+        words = {search_key(w) for w in texts}
         for word in sorted(w for w in words if w):
             keys.append(word)
             owners.append(i)
     by_area: dict[int, list[int]] = defaultdict(list)
-    for area_id, resource_id in session.execute(select(ResourceArea.area_id, ResourceArea.resource_id)):
+    for area_id, resource_id in session.execute(
+        select(ResourceArea.area_id, ResourceArea.resource_id)
+    ):
         if resource_id in position:
             by_area[area_id].append(position[resource_id])
     return ResourceIndex(
@@ -145,6 +149,12 @@ class IndexCache:
                 if self._index is None or self._index.data_version != version:
                     self._index = build_index(session, taxonomy)
                 return self._index
+
+
+def kinds_present(index: ResourceIndex, area_id: int | None = None) -> set[str]:
+    """The kinds that have at least one resource (in the area), for filter choices."""
+    positions = index.by_area.get(area_id, np.array([], dtype=np.int64)) if area_id else slice(None)
+    return set(index.kinds[positions].tolist())
 
 
 def search(index: ResourceIndex, query: SearchQuery) -> SearchResult:

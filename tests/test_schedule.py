@@ -30,8 +30,9 @@ from mapapp.schedule import (
     parse_schedule,
     to_ical,
 )
-from mapapp.schedule_model import WEEKDAY_CODES
-from mapapp.schedule_text import RADICAL_SUPPLEMENT_RANGES, normalize_schedule_text
+from mapapp.schedule.model import WEEKDAY_CODES
+from mapapp.schedule.text import normalize_schedule_text
+from mapapp.text import RADICAL_SUPPLEMENT_RANGES
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 KOSAI_CSV = SHARED / "data" / "kosai-22221" / "resources_caremap2.csv"
@@ -42,6 +43,7 @@ D = dt.date
 
 def hours(opens: str | None, closes: str | None = None) -> dict:
     """``hours("10:00", "11:30")`` → Rule keyword arguments."""
+
     def clock(text: str | None) -> dt.time | None:
         return dt.time(*map(int, text.split(":"))) if text else None
 
@@ -397,8 +399,20 @@ def test_the_holidays_used_below_are_real():
 def test_monday_salon_skips_coming_of_age_day_and_substitute_holiday():
     salon = parse_schedule("毎週月曜日 10:00〜11:30（祝日は休み）")
     found = next_occurrences(salon, D(2027, 1, 1), 12)
-    expected = [(1, 4), (1, 18), (1, 25), (2, 1), (2, 8), (2, 15), (2, 22), (3, 1), (3, 8),
-                (3, 15), (3, 29), (4, 5)]  # 1/11 成人の日 and 3/22 振替休日 are skipped
+    expected = [
+        (1, 4),
+        (1, 18),
+        (1, 25),
+        (2, 1),
+        (2, 8),
+        (2, 15),
+        (2, 22),
+        (3, 1),
+        (3, 8),
+        (3, 15),
+        (3, 29),
+        (4, 5),
+    ]  # 1/11 成人の日 and 3/22 振替休日 are skipped
     assert dates(found) == [D(2027, month, day) for month, day in expected]
     assert found[0] == Occurrence(D(2027, 1, 4), dt.time(10), dt.time(11, 30))
 
@@ -541,12 +555,81 @@ def test_ical_leaves_out_what_has_no_rules_and_refuses_daylight_saving_zones():
 # --- properties -------------------------------------------------------------------------------
 
 FRAGMENTS = [
-    "毎週", "隔週", "毎月", "隔月", "第", "1", "2", "3", "13", "4", "週", "・", "、", "~", "〜",
-    "ー", "-", "月", "火", "水", "木", "金", "土", "日", "曜", "曜日", "平日", "土日", "祝",
-    "祝日", "は休み", "の場合は翌日", "年末年始", "8月", "4月~9月", "は", "15日", "25日", "時",
-    "分", "半", "10:00", "11:30", "10時", "午後", "午前", "正午", "夏期", "冬期", "(", ")",
-    "<br>", "⏎", "回", "以上", "程度", "随時", "休止中", "参加費100円", "⽉", "⽇", "⾦", "⺝",
-    "最終", "毎日", "毎年", "末", "受付", "から", "まで", "※", "24時", "99日", "\n", " ",
+    "毎週",
+    "隔週",
+    "毎月",
+    "隔月",
+    "第",
+    "1",
+    "2",
+    "3",
+    "13",
+    "4",
+    "週",
+    "・",
+    "、",
+    "~",
+    "〜",
+    "ー",
+    "-",
+    "月",
+    "火",
+    "水",
+    "木",
+    "金",
+    "土",
+    "日",
+    "曜",
+    "曜日",
+    "平日",
+    "土日",
+    "祝",
+    "祝日",
+    "は休み",
+    "の場合は翌日",
+    "年末年始",
+    "8月",
+    "4月~9月",
+    "は",
+    "15日",
+    "25日",
+    "時",
+    "分",
+    "半",
+    "10:00",
+    "11:30",
+    "10時",
+    "午後",
+    "午前",
+    "正午",
+    "夏期",
+    "冬期",
+    "(",
+    ")",
+    "<br>",
+    "⏎",
+    "回",
+    "以上",
+    "程度",
+    "随時",
+    "休止中",
+    "参加費100円",
+    "⽉",
+    "⽇",
+    "⾦",
+    "⺝",
+    "最終",
+    "毎日",
+    "毎年",
+    "末",
+    "受付",
+    "から",
+    "まで",
+    "※",
+    "24時",
+    "99日",
+    "\n",
+    " ",
     "\u3000",
 ]
 schedule_texts = st.one_of(

@@ -7,12 +7,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mapapp.fees import parse_fee
 from mapapp.geo import InvalidCoordinate, check_lat_lon
 from mapapp.importing import fields as parse
 from mapapp.importing.fields import FieldProblem
 from mapapp.models import Coverage, LocationPrecision, ResourceStatus
+from mapapp.schedule import parse_resource_schedule, weekday_mask
 from mapapp.taxonomy import Taxonomy
-from mapapp.text import normalize_line, normalize_text
+from mapapp.text import normalize_line, normalize_text, reading
 
 # A private home's point is rounded to about 100 m so that the house cannot be found from it.
 CHOME_DECIMALS = 3
@@ -56,6 +58,13 @@ class ResourceRecord:
     status: ResourceStatus = ResourceStatus.ACTIVE
     verified_on: dt.date | None = None
     tags: list[str] = field(default_factory=list)
+    # Derived from the texts above (see derive()).
+    reading: str = ""
+    open_weekdays: int = 0
+    schedule_review: str = ""
+    schedule_rules: list[dict] = field(default_factory=list)
+    fee_unit: str = "unknown"
+    fee_amount_yen: int | None = None
 
 
 _URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -130,4 +139,26 @@ def build_record(
         record.address = parse.coarsen_address(record.address)
         record.lat = round(record.lat, CHOME_DECIMALS)
         record.lon = round(record.lon, CHOME_DECIMALS)
+    derive(record)
     return record, problems
+
+
+def derive(record: ResourceRecord) -> None:
+    """Fill the fields search and filters use: reading, weekdays, schedule rules, fee."""
+    schedule = parse_resource_schedule(record.schedule_text, record.closed_text)
+    record.open_weekdays = weekday_mask(schedule)
+    record.schedule_review = "\n".join(schedule.needs_review)
+    record.schedule_rules = [
+        {
+            "position": i,
+            "rrule": rule.to_rrule(),
+            "opens_at": rule.opens_at,
+            "closes_at": rule.closes_at,
+            "season": rule.season,
+            "label": rule.label,
+        }
+        for i, rule in enumerate(schedule.rules)
+    ]
+    fee = parse_fee(record.fee_text)
+    record.fee_unit, record.fee_amount_yen = fee.unit, fee.amount_yen
+    record.reading = reading(record.name)

@@ -16,6 +16,7 @@ from mapapp.models import (
     Organization,
     Resource,
     ResourceTag,
+    ScheduleRule,
     ServiceArea,
 )
 from mapapp.storage import Storage, bump_data_version
@@ -47,6 +48,11 @@ COLUMNS = (
     "description",
     "status",
     "verified_on",
+    "reading",
+    "open_weekdays",
+    "schedule_review",
+    "fee_unit",
+    "fee_amount_yen",
 )
 
 
@@ -282,9 +288,13 @@ def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
         chunk = ids[start : start + CHUNK]
         session.execute(delete(ResourceTag).where(ResourceTag.resource_id.in_(chunk)))
         session.execute(delete(ServiceArea).where(ServiceArea.resource_id.in_(chunk)))
+        session.execute(delete(ScheduleRule).where(ScheduleRule.resource_id.in_(chunk)))
     tags = [{"resource_id": rid, "tag": t} for rid, r in touched for t in r.tags]
     if tags:
         session.execute(insert(ResourceTag.__table__), tags)
     served = [{"resource_id": rid, "area_id": a} for rid, r in touched for a in r.service_areas]
     if served:
         session.execute(insert(ServiceArea.__table__), served)
+    rules = [{"resource_id": rid, **rule} for rid, r in touched for rule in r.schedule_rules]
+    if rules:
+        session.execute(insert(ScheduleRule.__table__), rules)

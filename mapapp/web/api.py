@@ -1,4 +1,4 @@
-"""The JSON API: areas and resources as GeoJSON (read-only)."""
+"""The JSON API: areas and resources as GeoJSON (read-only), and its OpenAPI description."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from flask import Blueprint, current_app, jsonify, request
 
 from mapapp import catalog
 from mapapp.models import ResourceStatus
+from mapapp.search import InvalidSearch, SearchQuery, search
 from mapapp.storage import get_storage
 from mapapp.web.errors import BadParameter, api_error
+from mapapp.web.openapi import openapi_document
 from mapapp.web.params import int_param, list_param
+from mapapp.web.resident import index_cache, parse_filters
 
 blueprint = Blueprint("api", __name__)
+SEARCH_PARAMETERS = ("q", "near", "lat", "lon", "radius_m", "weekday", "free", "pickup")
 
 
 def _taxonomy():
@@ -30,32 +34,63 @@ def areas():
 
 @blueprint.get("/resources")
 def resources():
-    limit = int_param(
-        request.args, "limit", 100, minimum=1, maximum=current_app.config["API_PAGE_LIMIT"]
-    )
-    offset = int_param(request.args, "offset", 0)
-    area_id = int_param(request.args, "area", None, minimum=1)
-    kinds = list_param(request.args, "kind")
-    taxonomy = _taxonomy()
-    unknown = [k for k in kinds if not taxonomy.has_kind(k)]
-    if unknown:
-        raise BadParameter("kind", f"種別「{'、'.join(unknown)}」はありません")
-    statuses = list_param(request.args, "status")
+    args = request.args
+    limit = int_param(args, "limit", 100, minimum=1, maximum=current_app.config["API_PAGE_LIMIT"])
+    offset = int_param(args, "offset", 0)
+    area_id = int_param(args, "area", None, minimum=1)
+    filters = parse_filters(args, _taxonomy())
+    statuses = _statuses(list_param(args, "status"))
+    storage = get_storage(current_app)
+    if any(args.get(name) not in (None, "") for name in SEARCH_PARAMETERS):
+        if statuses:
+            raise BadParameter("status", "status は q・near・weekday などと一緒には使えません")
+        query = SearchQuery(
+            text=(args.get("q") or "")[:100],
+            near=filters.near,
+            radius_m=filters.radius_m if filters.near else None,
+            kinds=filters.kinds,
+            area_id=area_id,
+            weekday=filters.weekday,
+            free_only=filters.free_only,
+            pickup_only=filters.pickup_only,
+        )
+        try:
+            result = search(index_cache(current_app).get(storage, _taxonomy()), query)
+        except InvalidSearch as exc:
+            raise BadParameter(exc.field, str(exc)) from None
+        page = result.hits[offset : offset + limit]
+        with storage.reading() as session:
+            found = catalog.resources_by_id(session, [h.resource_id for h in page])
+            features = []
+            for hit in page:
+                feature = catalog.resource_feature(found[hit.resource_id], _taxonomy())
+                feature["properties"]["distance_m"] = (
+                    round(hit.distance_m, 1) if hit.distance_m is not None else None
+                )
+                features.append(feature)
+        return _collection(features, len(result.hits), limit, offset)
+    where = catalog.ResourceFilter(area_id=area_id, kinds=filters.kinds, statuses=statuses)
+    with storage.reading() as session:
+        listing = catalog.list_resources(session, where, limit, offset)
+        features = [catalog.resource_feature(r, _taxonomy()) for r in listing.items]
+    return _collection(features, listing.total, limit, offset)
+
+
+def _statuses(values) -> tuple[ResourceStatus, ...]:
     try:
-        status_values = tuple(ResourceStatus(s) for s in statuses)
+        return tuple(ResourceStatus(s) for s in values)
     except ValueError:
         raise BadParameter(
             "status", "status は preparing, active, paused, closed で指定してください"
         ) from None
-    where = catalog.ResourceFilter(area_id=area_id, kinds=kinds, statuses=status_values)
-    with get_storage(current_app).reading() as session:
-        page = catalog.list_resources(session, where, limit, offset)
-        features = [catalog.resource_feature(r, taxonomy) for r in page.items]
+
+
+def _collection(features, total, limit, offset):
     return jsonify(
         {
             "type": "FeatureCollection",
             "features": features,
-            "total": page.total,
+            "total": total,
             "limit": limit,
             "offset": offset,
         }
@@ -70,3 +105,8 @@ def resource(resource_id: int):
         except catalog.NotFound as exc:
             return api_error(404, "not_found", str(exc))
         return jsonify(catalog.resource_feature(found, _taxonomy()))
+
+
+@blueprint.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(_taxonomy()))

@@ -9,12 +9,13 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from mapapp import catalog, maps
 from mapapp.listing import WEEKDAY_LABELS, make_card
 from mapapp.models import Layer
-from mapapp.search import InvalidSearch, SearchQuery, search
+from mapapp.search import InvalidSearch, SearchQuery, kinds_present, search
 from mapapp.storage import get_storage
 from mapapp.web.errors import BadParameter
 from mapapp.web.resident import (
     area_outline,
     index_cache,
+    list_limit,
     map_points,
     parse_filters,
     qr_svg,
@@ -107,6 +108,9 @@ def _area_page(area_id: int, template: str):
         pickup_only=filters.pickup_only,
     )
     result = _run(query)
+    used_kinds = kinds_present(
+        index_cache(current_app).get(get_storage(current_app), _taxonomy()), area_id
+    )
     with get_storage(current_app).reading() as session:
         found = catalog.get_area(session, area_id)
         if found is None:
@@ -125,6 +129,7 @@ def _area_page(area_id: int, template: str):
         "cards": cards,
         "filters": filters,
         "kinds": _taxonomy().kinds,
+        "used_kinds": used_kinds,
         "weekdays": WEEKDAY_LABELS,
         "page_url": page_url,
         "print_url": url_for("public.area_print", area_id=area_id, **filters.as_args()),
@@ -175,7 +180,9 @@ def resource(resource_id: int):
 def near():
     filters = parse_filters(request.args, _taxonomy())
     with get_storage(current_app).reading() as session:
-        places = catalog.list_areas(session, Layer.NEIGHBOURHOOD) or catalog.list_areas(session, Layer.DAILY_LIFE)
+        places = catalog.list_areas(session, Layer.NEIGHBOURHOOD) or catalog.list_areas(
+            session, Layer.DAILY_LIFE
+        )
         place_choices = [(a.id, a.name) for a in places]
         here = filters.near
         if here is None and filters.place_id is not None:
@@ -200,7 +207,7 @@ def near():
             )
         )
         with get_storage(current_app).reading() as session:
-            cards = _cards(session, result.hits[: filters.limit])
+            cards = _cards(session, result.hits[: list_limit(request.args)])
     fmap = maps.build_map(
         tiles=tiles(),
         bounds=bounds,
@@ -217,6 +224,9 @@ def near():
         filters=filters,
         places=place_choices,
         kinds=_taxonomy().kinds,
+        used_kinds=kinds_present(
+            index_cache(current_app).get(get_storage(current_app), _taxonomy())
+        ),
         weekdays=WEEKDAY_LABELS,
         map=maps.render_map(fmap),
         m_per_min=_m_per_min(),
@@ -249,7 +259,7 @@ def _search_page(template: str):
         )
         nothing = result.words_matched_nothing
         with get_storage(current_app).reading() as session:
-            cards = _cards(session, result.hits[: filters.limit])
+            cards = _cards(session, result.hits[: list_limit(request.args)])
     args = {**filters.as_args(), **({"q": words} if words else {})}
     context = {
         "title": f"「{words}」の検索結果" if words else "さがす",

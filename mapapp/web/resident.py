@@ -42,7 +42,6 @@ class Filters:
     near: tuple[float, float] | None = None
     radius_m: int = DEFAULT_RADIUS_M
     place_id: int | None = None
-    limit: int = 50
 
     def any(self) -> bool:
         return bool(self.kinds or self.weekday is not None or self.free_only or self.pickup_only)
@@ -72,7 +71,9 @@ def parse_filters(args, taxonomy) -> Filters:
     elif args.get("near"):
         parts = args["near"].split(",")
         if len(parts) != 2:
-            raise BadParameter("near", "near は 緯度,経度 の形で指定してください（例: 35.04,137.06）")
+            raise BadParameter(
+                "near", "near は 緯度,経度 の形で指定してください（例: 35.04,137.06）"
+            )
         near = (_float({"near": parts[0]}, "near"), _float({"near": parts[1]}, "near"))
     return Filters(
         kinds=kinds,
@@ -82,8 +83,12 @@ def parse_filters(args, taxonomy) -> Filters:
         near=near,
         radius_m=int_param(args, "radius_m", DEFAULT_RADIUS_M, minimum=1, maximum=50_000),
         place_id=int_param(args, "place", None, minimum=1),
-        limit=int_param(args, "limit", 50, minimum=1, maximum=MAX_LIST),
     )
+
+
+def list_limit(args) -> int:
+    """How many rows a page lists (the API pages with its own limit)."""
+    return int_param(args, "limit", 50, minimum=1, maximum=MAX_LIST)
 
 
 def _float(args, name: str) -> float:
@@ -129,5 +134,7 @@ def qr_svg(url: str) -> Markup:
     import segno
 
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
-    return Markup(buffer.getvalue().decode("utf-8"))
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True
+    )
+    return Markup(buffer.getvalue().decode("utf-8"))  # noqa: S704 -- segno's own SVG

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from mapapp.schedule_lexer import Token, tokenize
-from mapapp.schedule_model import NO_HOLIDAYS, WEEKDAY_CODES, Rule, Schedule, ScheduleParseError
-from mapapp.schedule_parse import parse_schedule
-from mapapp.schedule_text import normalize_schedule_text
+from mapapp.schedule.lexer import Token, tokenize
+from mapapp.schedule.model import NO_HOLIDAYS, WEEKDAY_CODES, Rule, Schedule, ScheduleParseError
+from mapapp.schedule.parse import parse_schedule
+from mapapp.schedule.text import normalize_schedule_text
 
 NOON = dt.time(12, 0)  # 午後 starts at noon: 「木曜日午後」休診 means open until 12:00
 MEETING_DAYS_REVIEW = "定休日の欄に開催日が書かれています"

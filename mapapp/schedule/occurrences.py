@@ -9,7 +9,7 @@ from functools import cache
 import holidays
 from dateutil import rrule as du
 
-from mapapp.schedule_model import (
+from mapapp.schedule.model import (
     CLOSED_MONTH,
     CLOSED_NEW_YEAR,
     CLOSED_OBON,
@@ -39,17 +39,13 @@ _WEEKDAYS = (du.MO, du.TU, du.WE, du.TH, du.FR, du.SA, du.SU)
 
 @cache
 def _japanese_holidays(first_year: int, last_year: int) -> frozenset[dt.date]:
-    calendar = holidays.country_holidays(
-        "JP", years=range(first_year, last_year + 1), expand=False
-    )
+    calendar = holidays.country_holidays("JP", years=range(first_year, last_year + 1), expand=False)
     return frozenset(calendar.keys())
 
 
 def japanese_holidays(start: dt.date, end: dt.date) -> frozenset[dt.date]:
     """Public holidays of Japan (振替休日 and 国民の休日 included) from start to end."""
-    return frozenset(
-        day for day in _japanese_holidays(start.year, end.year) if start <= day <= end
-    )
+    return frozenset(day for day in _japanese_holidays(start.year, end.year) if start <= day <= end)
 
 
 def _parse_hours(text: str) -> tuple[dt.time | None, dt.time | None]:

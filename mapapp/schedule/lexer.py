@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from mapapp.schedule_model import (
+from mapapp.schedule.model import (
     CLOSED_MONTH,
     CLOSED_NEW_YEAR,
     CLOSED_OBON,

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from mapapp.schedule_model import Occurrence, Rule, Schedule
-from mapapp.schedule_occurrences import occurrences_by_rule, rule_dates
+from mapapp.schedule.model import Occurrence, Rule, Schedule
+from mapapp.schedule.occurrences import occurrences_by_rule, rule_dates
 
 PRODID = "-//mapapp//地域ささえあいマップ schedule//JA"
 # RRULEs are cut at dtstart + horizon_days so the EXDATE list of holidays stays complete.

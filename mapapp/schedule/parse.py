@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from mapapp.schedule_lexer import Token, tokenize
-from mapapp.schedule_model import (
+from mapapp.schedule.lexer import Token, tokenize
+from mapapp.schedule.model import (
     OPEN_HOLIDAYS,
     SUSPENDED,
     WEEKDAY_CODES,
@@ -14,8 +14,8 @@ from mapapp.schedule_model import (
     ScheduleParseError,
     format_time,
 )
-from mapapp.schedule_specs import NO_DAYS, RuleBuilder, Slot, Spec
-from mapapp.schedule_text import normalize_schedule_text
+from mapapp.schedule.specs import NO_DAYS, RuleBuilder, Slot, Spec
+from mapapp.schedule.text import normalize_schedule_text
 
 # Seasons without months in the text: 夏期 April–September, 冬期 October–March, the half-year
 # split 公民館 and 体育館 use for 夏時間/冬時間. 春期/秋期 have no such convention.
@@ -24,7 +24,15 @@ DEFAULT_SEASON_MONTHS = {"夏期": (4, 5, 6, 7, 8, 9), "冬期": (1, 2, 3, 10, 1
 # Leftover text with any of these may carry a day or time we failed to read: flag it.
 _MEANINGFUL = re.compile(r"[0-9曜日週月年時分回休]")
 _DAY_KINDS = {
-    "FREQ", "COUNT", "ORDINAL", "WEEKDAYS", "MONTHDAYS", "DATE", "TIME", "EXCEPTION", "CLOSURES",
+    "FREQ",
+    "COUNT",
+    "ORDINAL",
+    "WEEKDAYS",
+    "MONTHDAYS",
+    "DATE",
+    "TIME",
+    "EXCEPTION",
+    "CLOSURES",
 }
 _REVIEW_REASONS = {
     "irregular": "決まった開催日がありません（{}）",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from mapapp.schedule_lexer import Token
-from mapapp.schedule_model import OPEN_HOLIDAYS, WEEKDAY_CODES, Rule, format_time
+from mapapp.schedule.lexer import Token
+from mapapp.schedule.model import OPEN_HOLIDAYS, WEEKDAY_CODES, Rule, format_time
 
 NO_DAYS = "曜日がわかりません"
 

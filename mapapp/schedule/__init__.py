@@ -2,11 +2,12 @@
 
 The work is split by concept; this module is the one to import:
 
-- ``schedule_text``: normalisation on top of mapapp.text (tildes, radicals, PDF wraps)
-- ``schedule_lexer`` → ``schedule_parse`` → ``schedule_specs``: text → tokens → Rules
-- ``schedule_closed``: 定休日 text → the days left open
-- ``schedule_occurrences``: dates with 祝日, 年末年始 and closures applied
-- ``schedule_ical``: RFC 5545 VCALENDAR text
+- ``text``: normalisation on top of mapapp.text (tildes, kanji numerals, PDF wraps)
+- ``lexer`` → ``parse`` → ``specs``: text → tokens → Rules
+- ``closed``: 定休日 text → the days left open
+- ``occurrences``: dates with 祝日, 年末年始 and closures applied
+- ``ical``: RFC 5545 VCALENDAR text
+- ``resource``: a resource's 開催日時 and 休み texts read together
 
 >>> import datetime
 >>> schedule = parse_schedule("毎⽉２回／第２、第４⾦曜⽇10:00〜11:30")
@@ -18,9 +19,9 @@ The work is split by concept; this module is the one to import:
 
 from __future__ import annotations
 
-from mapapp.schedule_closed import parse_closed_days
-from mapapp.schedule_ical import to_ical
-from mapapp.schedule_model import (
+from mapapp.schedule.closed import parse_closed_days
+from mapapp.schedule.ical import to_ical
+from mapapp.schedule.model import (
     CLOSED_MONTH,
     CLOSED_NEW_YEAR,
     CLOSED_OBON,
@@ -34,14 +35,15 @@ from mapapp.schedule_model import (
     Schedule,
     ScheduleParseError,
 )
-from mapapp.schedule_occurrences import (
+from mapapp.schedule.occurrences import (
     format_occurrence,
     is_open_on,
     is_open_on_weekday,
     next_occurrences,
     occurrences_between,
 )
-from mapapp.schedule_parse import DEFAULT_SEASON_MONTHS, parse_schedule
+from mapapp.schedule.parse import DEFAULT_SEASON_MONTHS, parse_schedule
+from mapapp.schedule.resource import parse_resource_schedule, weekday_mask
 
 __all__ = [
     "CLOSED_MONTH",
@@ -63,6 +65,8 @@ __all__ = [
     "next_occurrences",
     "occurrences_between",
     "parse_closed_days",
+    "parse_resource_schedule",
     "parse_schedule",
     "to_ical",
+    "weekday_mask",
 ]

@@ -1,0 +1,58 @@
+"""A resource's schedule from its two texts: 開催日時 and 休み (定休日)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mapapp.schedule.closed import parse_closed_days
+from mapapp.schedule.model import Schedule
+from mapapp.schedule.parse import parse_schedule
+
+NO_SCHEDULE = "開催日時が書かれていません"
+NO_WEEKDAY = "曜日がわかりません"
+
+
+def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedule:
+    """Combine what the two texts say.
+
+    With rules in 開催日時, 休み adds its exceptions (祝日, 年末年始, 8月は休み). With only
+    hours there (「8時30分～17時15分」, as care offices publish them), 休み says which days
+    those hours apply to (「土日祝」 → 月〜金). An empty 開催日時 is unknown, not a mistake.
+    """
+    main = parse_schedule(schedule_text or "")
+    if not (schedule_text or "").strip():
+        main = replace(main, needs_review=tuple(r for r in main.needs_review if r != NO_SCHEDULE))
+    if not (closed_text or "").strip():
+        return main
+    closed = parse_closed_days(closed_text)
+    exceptions = tuple(dict.fromkeys(main.exceptions + closed.exceptions))
+    if main.rules or main.suspended:
+        return replace(
+            main, exceptions=exceptions, needs_review=main.needs_review + closed.needs_review
+        )
+    hours_only = main.opens_at is not None or main.closes_at is not None
+    rules = tuple(
+        replace(r, opens_at=r.opens_at or main.opens_at, closes_at=r.closes_at or main.closes_at)
+        if hours_only
+        else r
+        for r in closed.rules
+    )
+    review = tuple(r for r in main.needs_review if not (rules and r == NO_WEEKDAY))
+    return replace(
+        main,
+        rules=rules,
+        exceptions=exceptions,
+        needs_review=review + closed.needs_review,
+        notes=main.notes + closed.notes,
+    )
+
+
+def weekday_mask(schedule: Schedule) -> int:
+    """Bit n set when the schedule meets on weekday n (0 = Monday); 0 when unknown."""
+    if schedule.suspended:
+        return 0
+    mask = 0
+    for rule in schedule.rules:
+        for weekday in rule.weekdays():
+            mask |= 1 << weekday
+    return mask
