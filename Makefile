@@ -50,6 +50,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/site.py
 
 clean:
 	rm -rf $(VENV) instance node_modules static/vendor .pytest_cache .ruff_cache

@@ -218,3 +218,16 @@ def bounds_of(areas: list[Area]) -> tuple[float, float, float, float] | None:
         max(a.max_lon for a in areas),
         max(a.max_lat for a in areas),
     )
+
+
+def schedules_to_review(session: Session) -> list[tuple[int, str, str, str, str]]:
+    """(id, name, 開催日時, 休み, reasons) of every resource whose schedule a person must check."""
+    rows = session.execute(
+        select(
+            Resource.id, Resource.name, Resource.schedule_text, Resource.closed_text,
+            Resource.schedule_review,
+        )
+        .where(Resource.schedule_review != "", Resource.status != ResourceStatus.CLOSED)
+        .order_by(Resource.id)
+    )  # fmt: skip
+    return [tuple(r) for r in rows]

@@ -18,10 +18,17 @@ def _app():
 
 
 def _storage(app):
+    """The app's storage, its schema brought up to date; when an older schema was upgraded,
+    the fields derived from texts are recomputed too."""
+    from mapapp.importing.writer import refresh_derived
     from mapapp.storage import get_storage
 
     storage = get_storage(app)
+    before = storage.schema_revision()
     storage.upgrade()
+    if before is not None and before != storage.schema_revision():
+        changed = refresh_derived(storage, _Progress())
+        click.echo(f"データベースを更新し、{changed} 件の読み取り結果を計算し直しました", err=True)
     return storage
 
 
@@ -249,6 +256,15 @@ def _print_resource_report(report) -> None:
         click.echo(f"  取り込まなかった行: {error}")
 
 
+@main.command("refresh-derived", help="開催日時・参加費・読みの読み取り結果を全件計算し直します")
+def refresh_derived_command() -> None:
+    from mapapp.importing.writer import refresh_derived
+
+    app = _app()
+    changed = refresh_derived(_storage(app), _Progress())
+    click.echo(f"{changed} 件の読み取り結果が変わりました")
+
+
 @main.command(help="区域ごと・種別ごとの資源の数を表示します")
 @click.option("--layer", type=click.IntRange(1, 3), default=2, show_default=True)
 def stats(layer: int) -> None:
@@ -266,6 +282,44 @@ def stats(layer: int) -> None:
     click.echo("\t".join(["区域", "合計", *(k.label for k in kinds)]))
     for name, c in rows:
         click.echo("\t".join([name, str(sum(c.values())), *(str(c.get(k.code, 0)) for k in kinds)]))
+
+
+@main.command("parse-schedule", help="開催日時の文字列をどう読んだかを JSON で表示します")
+@click.argument("text")
+@click.option("--closed", default="", help="休み・定休日の文字列（例: 祝日、年末年始）")
+def parse_schedule_command(text: str, closed: str) -> None:
+    import json
+
+    from mapapp.schedule import parse_resource_schedule
+
+    schedule = parse_resource_schedule(text, closed)
+    click.echo(json.dumps(schedule.to_json(), ensure_ascii=False, indent=2))
+
+
+@main.command("review-schedules", help="開催日時を読み取れず、確認が必要な資源を一覧します")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV（Excel で開ける UTF-8 BOM 付き）で出力")
+def review_schedules(as_csv: bool) -> None:
+    import csv
+
+    from mapapp import catalog
+    from mapapp.exporting import excel_safe
+
+    app = _app()
+    storage = _storage(app)
+    with storage.reading() as session:
+        rows = catalog.schedules_to_review(session)
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        sys.stdout.write("\ufeff")
+        writer.writerow(["ID", "名称", "開催日時", "休み", "確認が必要な理由"])
+        for row in rows:
+            writer.writerow([excel_safe(str(v)) for v in row])
+        return
+    for rid, name, schedule_text, closed_text, reasons in rows:
+        click.echo(
+            f"{rid}\t{name}\t{schedule_text!r}\t{closed_text!r}\t{reasons.replace(chr(10), ' / ')}"
+        )
+    click.echo(f"確認が必要な資源: {len(rows)} 件", err=True)
 
 
 def _fail(exc: Exception):

@@ -135,3 +135,15 @@ def make_card(
             (a.id, a.name, a.layer) for a in sorted(resource.areas, key=lambda a: (a.layer, a.id))
         ),
     )
+
+
+def calendar_events(resources) -> list[tuple[str, str, object, str | None]]:
+    """(uid, summary, schedule, location) for to_ical; 終了 and 休止中 are left out."""
+    events = []
+    for resource in resources:
+        if resource.status != ResourceStatus.ACTIVE:
+            continue
+        schedule = parse_resource_schedule(resource.schedule_text, resource.closed_text)
+        place = resource.venue or resource.address or None
+        events.append((f"resource-{resource.id}@mapapp", resource.name, schedule, place))
+    return events

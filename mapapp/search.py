@@ -3,9 +3,10 @@ filters over it (area, distance, words, kind, weekday, fee, 送迎)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from mapapp.geo import check_lat_lon, distance_m
 from mapapp.models import Organization, Resource, ResourceArea, ResourceStatus
+from mapapp.schedule import occurrences_between, parse_resource_schedule
 from mapapp.storage import Storage, read_data_version
 from mapapp.taxonomy import Taxonomy
 from mapapp.text import fuzzy_scores, reading, search_key
 
+MAX_DATE_SPAN_DAYS = 30
 MAX_RADIUS_M = 50_000  # farther than anyone walks or is driven to a サロン
 DEFAULT_RADIUS_M = 1_500  # about 25 minutes on foot at an older person's pace
 
@@ -38,6 +41,7 @@ class SearchQuery:
     kinds: tuple[str, ...] = ()
     area_id: int | None = None
     weekday: int | None = None  # 0 = Monday
+    open_between: tuple[dt.date, dt.date] | None = None  # meets on some day in [first, last]
     free_only: bool = False
     pickup_only: bool = False
 
@@ -52,6 +56,12 @@ class SearchQuery:
             raise InvalidSearch("radius_m", f"半径は 1〜{MAX_RADIUS_M} m で指定してください")
         if self.weekday is not None and not 0 <= self.weekday <= 6:
             raise InvalidSearch("weekday", "曜日は 0（月）〜6（日）で指定してください")
+        if self.open_between is not None:
+            first, last = self.open_between
+            if last < first or (last - first).days > MAX_DATE_SPAN_DAYS:
+                raise InvalidSearch(
+                    "date", f"期間は {MAX_DATE_SPAN_DAYS + 1} 日以内で指定してください"
+                )
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,8 @@ class ResourceIndex:
     pickup: np.ndarray  # bool
     free: np.ndarray  # bool: the fee was understood as 無料
     weekdays: np.ndarray  # int bitmask, bit 0 = Monday; 0 = unknown
-    name_keys: np.ndarray  # search_key(name), for ordering without a query
+    name_rank: np.ndarray  # position of each name in 50音 (search_key) order
+    schedule_texts: np.ndarray  # (開催日時, 休み) pairs, for date filters
     keys: list[str] = field(default_factory=list)  # prepared words, several per resource
     key_owner: list[int] = field(default_factory=list)  # position in ids of each key
     by_area: dict[int, np.ndarray] = field(default_factory=dict)  # area id → positions
@@ -94,6 +105,7 @@ def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
             Resource.id, Resource.lat, Resource.lon, Resource.kind, Resource.pickup,
             Resource.fee_unit, Resource.open_weekdays, Resource.name, Resource.kana,
             Resource.reading, Resource.venue, Organization.name.label("organization"),
+            Resource.schedule_text, Resource.closed_text,
         )
         .outerjoin(Organization, Organization.id == Resource.organization_id)
         .where(Resource.status != ResourceStatus.CLOSED)
@@ -125,7 +137,10 @@ def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
         pickup=np.array([r.pickup is True for r in rows], dtype=bool),
         free=np.array([r.fee_unit == "free" for r in rows], dtype=bool),
         weekdays=np.array([r.open_weekdays or 0 for r in rows], dtype=np.int64),
-        name_keys=np.array([search_key(r.name) for r in rows], dtype=object),
+        name_rank=_ranks([search_key(r.name) for r in rows]),
+        schedule_texts=np.array(
+            [(r.schedule_text, r.closed_text) for r in rows] or np.empty((0, 2)), dtype=object
+        ),
         keys=keys,
         key_owner=owners,
         by_area={a: np.array(sorted(p), dtype=np.int64) for a, p in by_area.items()},
@@ -164,6 +179,7 @@ def search(index: ResourceIndex, query: SearchQuery) -> SearchResult:
     positions = _in_area(index, positions, query.area_id)
     positions = _of_kinds(index, positions, query.kinds)
     positions = _open_on_weekday(index, positions, query.weekday)
+    positions = _open_between(index, positions, query.open_between)
     positions = _free(index, positions, query.free_only)
     positions = _with_pickup(index, positions, query.pickup_only)
     positions, distances = _within_reach(index, positions, query.near, query.radius_m)
@@ -196,6 +212,24 @@ def _open_on_weekday(index, positions, weekday):
     return positions[(index.weekdays[positions] & (1 << weekday)) != 0]
 
 
+def _open_between(index, positions, days):
+    if days is None:
+        return positions
+    first, last = days
+    keep = [
+        p
+        for p in positions
+        if occurrences_between(_schedule_of(*index.schedule_texts[p]), first, last)
+    ]
+    return np.array(keep, dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _schedule_of(schedule_text: str, closed_text: str):
+    # Parsed on demand and kept: date filters look at the same few hundred texts again and again.
+    return parse_resource_schedule(schedule_text, closed_text)
+
+
 def _free(index, positions, free_only):
     return positions[index.free[positions]] if free_only else positions
 
@@ -223,17 +257,24 @@ def _matching_words(index: ResourceIndex, text: str) -> dict[int, float]:
 
 
 def _ordered(index, positions, distances, scores) -> list[Hit]:
-    def sort_key(i):
-        p = positions[i]
-        distance = distances[i] if distances is not None else 0.0
-        return (distance, -scores.get(p, 0.0), index.name_keys[p], index.ids[p])
-
-    order: Iterable[int] = sorted(range(len(positions)), key=sort_key)
+    """Nearest first; then best word match; then in 50音 order of names."""
+    score = (
+        np.array([scores.get(p, 0.0) for p in positions]) if scores else np.zeros(len(positions))
+    )
+    distance = distances if distances is not None else np.zeros(len(positions))
+    order = np.lexsort((index.name_rank[positions], -score, distance))  # last key sorts first
     return [
         Hit(
             int(index.ids[positions[i]]),
             float(distances[i]) if distances is not None else None,
-            scores.get(positions[i]),
+            scores.get(int(positions[i])) if scores else None,
         )
         for i in order
     ]
+
+
+def _ranks(keys: list[str]) -> np.ndarray:
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    ranks = np.empty(len(keys), dtype=np.int64)
+    ranks[order] = np.arange(len(keys))
+    return ranks

@@ -117,8 +117,9 @@ def looks_garbled(value: str) -> bool:
 
 
 _KANJI = r"[\u3400-\u9fff\uf900-\ufaff々〆]"
-# 桜ケ丘, 霞ヶ関: a ケ/ヶ between kanji belongs to the name and is read が.
-_KANJI_RUN = re.compile(rf"({_KANJI}+(?:[ケヶ]{_KANJI}+)*)")
+# 桜ケ丘, 霞ヶ関: a ケ/ヶ between kanji belongs to the name and is read が. The hiragana after
+# a run go with it, because okurigana decide the reading (古い → ふるい, not こい).
+_KANJI_RUN = re.compile(rf"({_KANJI}+(?:[ケヶ]{_KANJI}+)*[ぁ-ゖ]*)")
 
 
 def reading(value: str | None) -> str:

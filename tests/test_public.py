@@ -158,7 +158,9 @@ def test_print_page_has_qr_map_and_numbered_list(demo_client):
 def test_openapi_describes_the_api(demo_client):
     doc = demo_client.get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {"/api/areas", "/api/resources", "/api/resources/{id}"}
+    assert {"/api/areas", "/api/resources", "/api/resources/{id}", "/areas/{id}.ics"} <= set(
+        doc["paths"]
+    )
     names = {p["name"] for p in doc["paths"]["/api/resources"]["get"]["parameters"]}
     assert {"q", "near", "radius_m", "kind", "weekday", "limit"} <= names
 

@@ -145,10 +145,17 @@ def build_record(
 
 def derive(record: ResourceRecord) -> None:
     """Fill the fields search and filters use: reading, weekdays, schedule rules, fee."""
-    schedule = parse_resource_schedule(record.schedule_text, record.closed_text)
-    record.open_weekdays = weekday_mask(schedule)
-    record.schedule_review = "\n".join(schedule.needs_review)
-    record.schedule_rules = [
+    for name, value in derived_values(
+        record.name, record.schedule_text, record.closed_text, record.fee_text
+    ).items():
+        setattr(record, name, value)
+
+
+def derived_values(name: str, schedule_text: str, closed_text: str, fee_text: str) -> dict:
+    """What is computed from a resource's texts: reading, weekdays, schedule rules, fee."""
+    schedule = parse_resource_schedule(schedule_text, closed_text)
+    fee = parse_fee(fee_text)
+    rules = [
         {
             "position": i,
             "rrule": rule.to_rrule(),
@@ -159,6 +166,11 @@ def derive(record: ResourceRecord) -> None:
         }
         for i, rule in enumerate(schedule.rules)
     ]
-    fee = parse_fee(record.fee_text)
-    record.fee_unit, record.fee_amount_yen = fee.unit, fee.amount_yen
-    record.reading = reading(record.name)
+    return {
+        "reading": reading(name),
+        "open_weekdays": weekday_mask(schedule),
+        "schedule_review": "\n".join(schedule.needs_review),
+        "schedule_rules": rules,
+        "fee_unit": fee.unit,
+        "fee_amount_yen": fee.amount_yen,
+    }

@@ -298,3 +298,47 @@ def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
     rules = [{"resource_id": rid, **rule} for rid, r in touched for rule in r.schedule_rules]
     if rules:
         session.execute(insert(ScheduleRule.__table__), rules)
+
+
+DERIVED = ("reading", "open_weekdays", "schedule_review", "fee_unit", "fee_amount_yen")
+
+
+def refresh_derived(storage: Storage, progress: Callable[[str, int, int], None]) -> int:
+    """Recompute every resource's derived fields (after the parsers or the schema changed).
+
+    Returns how many resources changed. Versions and history are left alone: the texts
+    people wrote did not change, only what the program reads from them.
+    """
+    from mapapp.importing.records import derived_values
+
+    table = Resource.__table__
+    changed = 0
+    with storage.transaction() as session:
+        texts = [table.c[n] for n in ("id", "name", "schedule_text", "closed_text", "fee_text")]
+        rows = session.execute(select(*texts, *(table.c[name] for name in DERIVED))).all()
+        updates, rules, ids = [], [], []
+        for done, row in enumerate(rows, start=1):
+            values = derived_values(row.name, row.schedule_text, row.closed_text, row.fee_text)
+            rules += [{"resource_id": row.id, **rule} for rule in values.pop("schedule_rules")]
+            ids.append(row.id)
+            if any(getattr(row, name) != values[name] for name in DERIVED):
+                updates.append({"_id": row.id, **values})
+            if done % 2000 == 0 or done == len(rows):
+                progress("再計算", done, len(rows))
+        if updates:
+            session.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values({n: bindparam(n) for n in DERIVED}),
+                updates,
+            )
+        for start in range(0, len(ids), CHUNK):
+            session.execute(
+                delete(ScheduleRule).where(ScheduleRule.resource_id.in_(ids[start : start + CHUNK]))
+            )
+        if rules:
+            session.execute(insert(ScheduleRule.__table__), rules)
+        changed = len(updates)
+        if changed:
+            bump_data_version(session)
+    return changed

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from mapapp import catalog
 from mapapp.models import ResourceStatus
-from mapapp.search import InvalidSearch, SearchQuery, search
+from mapapp.search import InvalidSearch, search
 from mapapp.storage import get_storage
 from mapapp.web.errors import BadParameter, api_error
 from mapapp.web.openapi import openapi_document
@@ -14,7 +14,18 @@ from mapapp.web.params import int_param, list_param
 from mapapp.web.resident import index_cache, parse_filters
 
 blueprint = Blueprint("api", __name__)
-SEARCH_PARAMETERS = ("q", "near", "lat", "lon", "radius_m", "weekday", "free", "pickup")
+SEARCH_PARAMETERS = (
+    "q",
+    "near",
+    "lat",
+    "lon",
+    "radius_m",
+    "weekday",
+    "date",
+    "this_week",
+    "free",
+    "pickup",
+)
 
 
 def _taxonomy():
@@ -44,15 +55,11 @@ def resources():
     if any(args.get(name) not in (None, "") for name in SEARCH_PARAMETERS):
         if statuses:
             raise BadParameter("status", "status は q・near・weekday などと一緒には使えません")
-        query = SearchQuery(
+        query = filters.query(
             text=(args.get("q") or "")[:100],
             near=filters.near,
             radius_m=filters.radius_m if filters.near else None,
-            kinds=filters.kinds,
             area_id=area_id,
-            weekday=filters.weekday,
-            free_only=filters.free_only,
-            pickup_only=filters.pickup_only,
         )
         try:
             result = search(index_cache(current_app).get(storage, _taxonomy()), query)

@@ -92,6 +92,16 @@ def openapi_document(taxonomy) -> dict:
                             "この曜日に開いているもの（0=月 … 6=日）",
                             {"type": "integer", "minimum": 0, "maximum": 6},
                         ),
+                        _param(
+                            "date",
+                            "この日に開かれるもの（祝日・年末年始・休みを考慮）",
+                            {"type": "string", "format": "date"},
+                        ),
+                        _param(
+                            "this_week",
+                            "今日から日曜日までに開かれるもの",
+                            {"type": "integer", "enum": [0, 1]},
+                        ),
                         _param("free", "無料のものだけ", {"type": "integer", "enum": [0, 1]}),
                         _param("pickup", "送迎のあるものだけ", {"type": "integer", "enum": [0, 1]}),
                         _param(
@@ -116,6 +126,32 @@ def openapi_document(taxonomy) -> dict:
                             "content": {"application/geo+json": {"schema": collection}},
                         },
                         **errors,
+                    },
+                }
+            },
+            "/resources/{id}.ics": {
+                "get": {
+                    "summary": "資源の開催日（iCalendar）",
+                    "parameters": [
+                        _param("id", "資源 id", {"type": "integer"}, where="path")
+                        | {"required": True}
+                    ],
+                    "responses": {
+                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
+                        "404": {"description": "見つからない"},
+                    },
+                }
+            },
+            "/areas/{id}.ics": {
+                "get": {
+                    "summary": "区域の資源の開催日（iCalendar）",
+                    "parameters": [
+                        _param("id", "区域 id", {"type": "integer"}, where="path")
+                        | {"required": True}
+                    ],
+                    "responses": {
+                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
+                        "404": {"description": "見つからない"},
                     },
                 }
             },

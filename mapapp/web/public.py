@@ -7,11 +7,13 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from mapapp import catalog, maps
-from mapapp.listing import WEEKDAY_LABELS, make_card
+from mapapp.listing import WEEKDAY_LABELS, calendar_events, make_card
 from mapapp.models import Layer
+from mapapp.schedule import to_ical
 from mapapp.search import InvalidSearch, SearchQuery, kinds_present, search
 from mapapp.storage import get_storage
 from mapapp.web.errors import BadParameter
+from mapapp.web.params import int_param
 from mapapp.web.resident import (
     area_outline,
     index_cache,
@@ -25,6 +27,7 @@ from mapapp.web.resident import (
 
 blueprint = Blueprint("public", __name__)
 NEARBY_ON_DETAIL = 5
+AREA_PAGE_SIZE = 100  # the list, and so the map, show this many at a time
 
 
 def _taxonomy():
@@ -100,14 +103,8 @@ def area_print(area_id: int):
 
 def _area_page(area_id: int, template: str):
     filters = parse_filters(request.args, _taxonomy())
-    query = SearchQuery(
-        area_id=area_id,
-        kinds=filters.kinds,
-        weekday=filters.weekday,
-        free_only=filters.free_only,
-        pickup_only=filters.pickup_only,
-    )
-    result = _run(query)
+    page = int_param(request.args, "page", 1, minimum=1)
+    result = _run(filters.query(area_id=area_id))
     used_kinds = kinds_present(
         index_cache(current_app).get(get_storage(current_app), _taxonomy()), area_id
     )
@@ -115,12 +112,21 @@ def _area_page(area_id: int, template: str):
         found = catalog.get_area(session, area_id)
         if found is None:
             abort(404)
-        cards = _cards(session, result.hits)
+        total = len(result.hits)
+        first = (page - 1) * AREA_PAGE_SIZE
+        cards = _cards(session, result.hits[first : first + AREA_PAGE_SIZE])
         outline = area_outline(found, url_for("public.area", area_id=found.id))
         geom = found.geom
         bounds = (found.min_lon, found.min_lat, found.max_lon, found.max_lat)
         area_name, kind_label = found.name, found.kind_label
-    page_url = url_for("public.area", area_id=area_id, _external=True, **filters.as_args())
+    args = {**filters.as_args(), **({"page": page} if page > 1 else {})}
+    page_url = url_for("public.area", area_id=area_id, _external=True, **args)
+
+    def page_link(number):
+        if number < 1 or (number - 1) * AREA_PAGE_SIZE >= total:
+            return None
+        return url_for("public.area", area_id=area_id, **filters.as_args(), page=number)
+
     context = {
         "title": f"{area_name}の地域資源",
         "area_name": area_name,
@@ -132,7 +138,11 @@ def _area_page(area_id: int, template: str):
         "used_kinds": used_kinds,
         "weekdays": WEEKDAY_LABELS,
         "page_url": page_url,
-        "print_url": url_for("public.area_print", area_id=area_id, **filters.as_args()),
+        "print_url": url_for("public.area_print", area_id=area_id, **args),
+        "total": total,
+        "first_number": first + 1,
+        "previous_url": page_link(page - 1),
+        "next_url": page_link(page + 1),
     }
     if template == "print.html":
         points = [(i, c.lat, c.lon, c.kind) for i, c in enumerate(cards, start=1)]
@@ -196,16 +206,7 @@ def near():
         outlines = [area_outline(a, url_for("public.area", area_id=a.id)) for a in all_areas]
     cards = []
     if here is not None:
-        result = _run(
-            SearchQuery(
-                near=here,
-                radius_m=filters.radius_m,
-                kinds=filters.kinds,
-                weekday=filters.weekday,
-                free_only=filters.free_only,
-                pickup_only=filters.pickup_only,
-            )
-        )
+        result = _run(filters.query(near=here, radius_m=filters.radius_m))
         with get_storage(current_app).reading() as session:
             cards = _cards(session, result.hits[: list_limit(request.args)])
     fmap = maps.build_map(
@@ -248,15 +249,7 @@ def _search_page(template: str):
     words = (request.args.get("q") or "").strip()[:100]
     cards, nothing = [], False
     if words or filters.any():
-        result = _run(
-            SearchQuery(
-                text=words,
-                kinds=filters.kinds,
-                weekday=filters.weekday,
-                free_only=filters.free_only,
-                pickup_only=filters.pickup_only,
-            )
-        )
+        result = _run(filters.query(text=words))
         nothing = result.words_matched_nothing
         with get_storage(current_app).reading() as session:
             cards = _cards(session, result.hits[: list_limit(request.args)])
@@ -307,3 +300,36 @@ def date_ja(value: dt.date | None) -> str:
     if value is None:
         return ""
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+@blueprint.get("/resources/<int:resource_id>.ics")
+def resource_calendar(resource_id: int):
+    with get_storage(current_app).reading() as session:
+        try:
+            found = catalog.get_resource(session, resource_id)
+        except catalog.NotFound:
+            abort(404)
+        events = calendar_events([found])
+    return _calendar(events, f"resource-{resource_id}.ics")
+
+
+@blueprint.get("/areas/<int:area_id>.ics")
+def area_calendar(area_id: int):
+    filters = parse_filters(request.args, _taxonomy())
+    result = _run(filters.query(area_id=area_id))
+    with get_storage(current_app).reading() as session:
+        if catalog.get_area(session, area_id) is None:
+            abort(404)
+        found = catalog.resources_by_id(session, [h.resource_id for h in result.hits])
+        events = calendar_events(
+            [found[h.resource_id] for h in result.hits if h.resource_id in found]
+        )
+    return _calendar(events, f"area-{area_id}.ics")
+
+
+def _calendar(events, filename: str):
+    body = to_ical(events, dtstart=today())
+    response = current_app.response_class(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

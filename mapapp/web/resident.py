@@ -12,7 +12,7 @@ from markupsafe import Markup
 from shapely.geometry import mapping
 
 from mapapp import maps
-from mapapp.search import DEFAULT_RADIUS_M, IndexCache
+from mapapp.search import DEFAULT_RADIUS_M, IndexCache, SearchQuery
 from mapapp.web.errors import BadParameter
 from mapapp.web.params import int_param, list_param
 
@@ -43,8 +43,37 @@ class Filters:
     radius_m: int = DEFAULT_RADIUS_M
     place_id: int | None = None
 
+    date: dt.date | None = None
+    this_week: bool = False
+
     def any(self) -> bool:
-        return bool(self.kinds or self.weekday is not None or self.free_only or self.pickup_only)
+        return bool(
+            self.kinds
+            or self.weekday is not None
+            or self.date
+            or self.this_week
+            or self.free_only
+            or self.pickup_only
+        )
+
+    def open_between(self) -> tuple[dt.date, dt.date] | None:
+        if self.date:
+            return (self.date, self.date)
+        if self.this_week:
+            start = today()
+            return (start, start + dt.timedelta(days=6 - start.weekday()))  # through Sunday
+        return None
+
+    def query(self, **where) -> SearchQuery:
+        """A SearchQuery with these filters and ``where`` (area, place, words)."""
+        return SearchQuery(
+            kinds=self.kinds,
+            weekday=self.weekday,
+            open_between=self.open_between(),
+            free_only=self.free_only,
+            pickup_only=self.pickup_only,
+            **where,
+        )
 
     def as_args(self) -> dict:
         """The filters as query-string arguments, to rebuild a link to the same list."""
@@ -53,6 +82,10 @@ class Filters:
             args["kind"] = ",".join(self.kinds)
         if self.weekday is not None:
             args["weekday"] = self.weekday
+        if self.date:
+            args["date"] = self.date.isoformat()
+        if self.this_week:
+            args["this_week"] = 1
         if self.free_only:
             args["free"] = 1
         if self.pickup_only:
@@ -83,7 +116,21 @@ def parse_filters(args, taxonomy) -> Filters:
         near=near,
         radius_m=int_param(args, "radius_m", DEFAULT_RADIUS_M, minimum=1, maximum=50_000),
         place_id=int_param(args, "place", None, minimum=1),
+        date=_date(args),
+        this_week=args.get("this_week") in ("1", "on", "true"),
     )
+
+
+def _date(args) -> dt.date | None:
+    raw = (args.get("date") or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadParameter(
+            "date", f"date は 2026-06-11 の形で指定してください（「{raw}」）"
+        ) from None
 
 
 def list_limit(args) -> int:
