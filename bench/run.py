@@ -26,6 +26,19 @@ from mapapp.taxonomy import load_taxonomy
 # A 30 km × 20 km town: 6 × 5 第2層 squares and 30 × 20 町丁 squares (600, the most a town has).
 LON0, LAT0, WIDTH, HEIGHT = 137.40, 34.60, 0.33, 0.18
 KINDS = ("サロン", "居場所", "体操教室", "配食", "見守り", "くらサポ", "薬局")
+DAYS = "月火水木金土日"
+
+
+def schedule_text(rng: random.Random) -> str:
+    """One of about 2,000 distinct 開催日時 texts, in the shapes real lists use."""
+    day, hour = rng.choice(DAYS), rng.randint(9, 14)
+    first, second = rng.randint(1, 2), rng.randint(3, 4)
+    return rng.choice((
+        f"毎週{day}曜日 {hour}:00〜{hour + 1}:30",
+        f"毎月第{first}・第{second}{day}曜日 {hour}:30～{hour + 2}:00",
+        f"毎⽉２回／{first * 5}⽇、{second * 6}⽇ {hour}:00〜{hour + 1}:30",
+        f"第{first}週 {hour}時～",
+    ))  # fmt: skip
 
 
 def grid(nx: int, ny: int, prefix: str):
@@ -60,7 +73,7 @@ def write_resources(path: Path, count: int, seed: int = 1) -> None:
                 "出典ID": f"b{i}", "種別": rng.choice(KINDS), "名称": f"地域の資源{i}",
                 "住所": f"さくら台町{i % 97}丁目{i % 13}-{i % 7}",
                 "緯度": f"{LAT0 + rng.random() * HEIGHT:.6f}", "経度": f"{LON0 + rng.random() * WIDTH:.6f}",
-                "開催日時": "毎月第2・第4金曜日 10:00〜11:30", "参加費": "100円", "タグ": "体操、交流",
+                "開催日時": schedule_text(rng), "参加費": f"{rng.randint(1, 5) * 100}円", "タグ": "体操、交流",
             })  # fmt: skip
             writer.writerow(row)
 

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from flask import Flask
+from run import schedule_text  # bench/run.py, beside this file
 from shapely.geometry import box, mapping
 
 from mapapp import create_app
@@ -27,12 +28,6 @@ from mapapp.storage import get_storage
 
 LON0, LAT0, SIZE = 137.40, 34.60, 0.10  # one 9 km × 11 km area
 KINDS = ("サロン", "居場所", "体操教室", "配食", "見守り", "認知症カフェ", "薬局")
-SCHEDULES = (
-    "毎週月曜日 10:00〜11:30",
-    "毎月第2・第4金曜日 13:30～15:30",
-    "毎⽉２回／15⽇、25⽇ 10:00〜11:30",
-    "週1回以上",
-)
 
 
 def make_town(directory: Path, size: int, seed: int = 7):
@@ -57,7 +52,7 @@ def make_town(directory: Path, size: int, seed: int = 7):
             row.update({
                 "出典ID": f"s{i}", "種別": rng.choice(KINDS), "名称": f"ふれあいサロン{i}",
                 "会場": f"第{i % 50}公民館", "緯度": f"{LAT0 + rng.random() * SIZE:.6f}",
-                "経度": f"{LON0 + rng.random() * SIZE:.6f}", "開催日時": rng.choice(SCHEDULES), "参加費": "100円",
+                "経度": f"{LON0 + rng.random() * SIZE:.6f}", "開催日時": schedule_text(rng), "参加費": "100円",
             })  # fmt: skip
             writer.writerow(row)
     url = f"sqlite:///{directory / 'site.sqlite3'}"

@@ -160,6 +160,8 @@ def resource_feature(resource: Resource, taxonomy: Taxonomy) -> dict:
                 {"id": a.id, "name": a.name, "layer": a.layer, "kind_label": a.kind_label}
                 for a in sorted(resource.areas, key=lambda a: (a.layer, a.id))
             ],
+            "source": resource.source,
+            "source_key": resource.source_key,
             "version": resource.version,
             "updated_at": resource.updated_at.isoformat() + "Z",
         },

@@ -4,7 +4,6 @@ filters over it (area, distance, words, kind, weekday, fee, 送迎)."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -219,15 +218,9 @@ def _open_between(index, positions, days):
     keep = [
         p
         for p in positions
-        if occurrences_between(_schedule_of(*index.schedule_texts[p]), first, last)
+        if occurrences_between(parse_resource_schedule(*index.schedule_texts[p]), first, last)
     ]
     return np.array(keep, dtype=np.int64)
-
-
-@functools.lru_cache(maxsize=20_000)
-def _schedule_of(schedule_text: str, closed_text: str):
-    # Parsed on demand and kept: date filters look at the same few hundred texts again and again.
-    return parse_resource_schedule(schedule_text, closed_text)
 
 
 def _free(index, positions, free_only):

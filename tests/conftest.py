@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import box, mapping
+from shapely.geometry import box, mapping, shape
 
 from mapapp import create_app
 from mapapp.storage import get_storage
@@ -125,6 +126,29 @@ def crossing_layers(tmp_path) -> dict[str, Path]:
             ],
         ),
     }
+
+
+def kosai_rows() -> list[dict[str, str]]:
+    with open(KOSAI / "resources_caremap2.csv", encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def kosai_districts() -> dict[str, object]:
+    data = json.loads((KOSAI / "elementary_school_districts.geojson").read_text("utf-8-sig"))
+    return {f["properties"]["school_name"]: shape(f["geometry"]) for f in data["features"]}
+
+
+@pytest.fixture
+def kosai(cli):
+    areas = cli(
+        "import-areas",
+        KOSAI / "elementary_school_districts.geojson",
+        "--layer", "2", "--kind", "小学校区", "--name-field", "school_name",
+    )  # fmt: skip
+    assert areas.exit_code == 0, areas.output
+    first = cli("import-resources", KOSAI / "resources_caremap2.csv", "--skip-invalid")
+    assert first.exit_code == 0, first.output
+    return first
 
 
 def payloads() -> list[str]:

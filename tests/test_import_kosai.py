@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import Counter
 
-import pytest
-from shapely.geometry import Point, shape
+from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from mapapp.models import Area, Change, Resource, ResourceArea, ResourceStatus
 from mapapp.storage import read_data_version
-from tests.conftest import KOSAI
+from tests.conftest import KOSAI, kosai_districts, kosai_rows
 
 SCHOOLS = {"白須賀小学校", "岡崎小学校", "知波田小学校", "新居小学校", "東小学校", "鷲津小学校"}
-
-
-def kosai_rows() -> list[dict[str, str]]:
-    with open(KOSAI / "resources_caremap2.csv", encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def kosai_districts() -> dict[str, object]:
-    data = json.loads((KOSAI / "elementary_school_districts.geojson").read_text("utf-8-sig"))
-    return {f["properties"]["school_name"]: shape(f["geometry"]) for f in data["features"]}
-
-
-@pytest.fixture
-def kosai(cli):
-    areas = cli(
-        "import-areas",
-        KOSAI / "elementary_school_districts.geojson",
-        "--layer", "2", "--kind", "小学校区", "--name-field", "school_name",
-    )  # fmt: skip
-    assert areas.exit_code == 0, areas.output
-    first = cli("import-resources", KOSAI / "resources_caremap2.csv", "--skip-invalid")
-    assert first.exit_code == 0, first.output
-    return first
 
 
 def test_six_districts_with_recovered_names(kosai, storage):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from mapapp.schedule.closed import parse_closed_days
@@ -12,12 +13,14 @@ NO_SCHEDULE = "開催日時が書かれていません"
 NO_WEEKDAY = "曜日がわかりません"
 
 
+@functools.lru_cache(maxsize=20_000)
 def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedule:
     """Combine what the two texts say.
 
     With rules in 開催日時, 休み adds its exceptions (祝日, 年末年始, 8月は休み). With only
     hours there (「8時30分～17時15分」, as care offices publish them), 休み says which days
     those hours apply to (「土日祝」 → 月〜金). An empty 開催日時 is unknown, not a mistake.
+    Results are cached: Schedule is immutable, and lists repeat the same texts a great deal.
     """
     main = parse_schedule(schedule_text or "")
     if not (schedule_text or "").strip():
