@@ -17,7 +17,7 @@ from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
 from mapapp import demo
-from mapapp.demo_data import (
+from mapapp.demo.data import (
     AGE_BANDS,
     COLUMNS,
     GATHERING_KINDS,
