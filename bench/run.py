@@ -30,7 +30,7 @@ DAYS = "月火水木金土日"
 
 
 def schedule_text(rng: random.Random) -> str:
-    """One of about 2,000 distinct 開催日時 texts, in the shapes real lists use."""
+    """One of a few hundred distinct 開催日時 texts, in the shapes real lists use."""
     day, hour = rng.choice(DAYS), rng.randint(9, 14)
     first, second = rng.randint(1, 2), rng.randint(3, 4)
     return rng.choice((
