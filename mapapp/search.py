@@ -165,10 +165,11 @@ class IndexCache:
                 return self._index
 
 
-def kinds_present(index: ResourceIndex, area_id: int | None = None) -> set[str]:
-    """The kinds that have at least one resource (in the area), for filter choices."""
+def kind_counts(index: ResourceIndex, area_id: int | None = None) -> dict[str, int]:
+    """{kind: how many} (in the area), for filter choices."""
     positions = index.by_area.get(area_id, np.array([], dtype=np.int64)) if area_id else slice(None)
-    return set(index.kinds[positions].tolist())
+    kinds, counts = np.unique(index.kinds[positions].astype(str), return_counts=True)
+    return dict(zip(kinds.tolist(), counts.tolist(), strict=True))
 
 
 def search(index: ResourceIndex, query: SearchQuery) -> SearchResult:

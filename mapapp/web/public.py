@@ -10,7 +10,7 @@ from mapapp import catalog, maps
 from mapapp.listing import WEEKDAY_LABELS, calendar_events, make_card
 from mapapp.models import Layer
 from mapapp.schedule import to_ical
-from mapapp.search import InvalidSearch, SearchQuery, kinds_present, search
+from mapapp.search import InvalidSearch, SearchQuery, kind_counts, search
 from mapapp.storage import get_storage
 from mapapp.web.errors import BadParameter
 from mapapp.web.params import int_param
@@ -79,13 +79,15 @@ def home():
         title = catalog.municipality_name(session, current_app.config["MUNICIPALITY_NAME"])
         bounds = catalog.bounds_of(areas)
         outlines = [area_outline(a, url_for("public.area", area_id=a.id)) for a in areas]
-    rows = [(a, taxonomy.count_by_group(counts.get(a.id, {}))) for a in areas]
+    rows = [(a, taxonomy.count_by_group(counts.get(a.id, {})), counts.get(a.id, {})) for a in areas]
+    used = {kind for a in areas for kind in counts.get(a.id, {})}
     fmap = maps.build_map(tiles=tiles(), bounds=bounds, outlines=outlines)
     return render_template(
         "home.html",
         title=title,
         groups=taxonomy.groups,
         rows=rows,
+        kinds=[k for k in taxonomy.kinds if k.code in used],
         outside=taxonomy.count_by_group(outside) if outside else None,
         map=maps.render_map(fmap),
     )
@@ -105,7 +107,7 @@ def _area_page(area_id: int, template: str):
     filters = parse_filters(request.args, _taxonomy())
     page = int_param(request.args, "page", 1, minimum=1)
     result = _run(filters.query(area_id=area_id))
-    used_kinds = kinds_present(
+    used_kinds = kind_counts(
         index_cache(current_app).get(get_storage(current_app), _taxonomy()), area_id
     )
     with get_storage(current_app).reading() as session:
@@ -225,9 +227,7 @@ def near():
         filters=filters,
         places=place_choices,
         kinds=_taxonomy().kinds,
-        used_kinds=kinds_present(
-            index_cache(current_app).get(get_storage(current_app), _taxonomy())
-        ),
+        used_kinds=kind_counts(index_cache(current_app).get(get_storage(current_app), _taxonomy())),
         weekdays=WEEKDAY_LABELS,
         map=maps.render_map(fmap),
         m_per_min=_m_per_min(),

@@ -40,7 +40,7 @@
 
     bindArea: function (feature, layer) {
       var p = feature.properties || {};
-      layer.bindTooltip(el("span", "", p.name || ""), { sticky: true });
+      layer.bindTooltip(el("span", "", p.name || ""), { permanent: true, direction: "center", className: "area-label" });
       if (isSafeLocalUrl(p.url)) {
         layer.on("click", function () { window.location.href = p.url; });
       }
