@@ -72,8 +72,32 @@ class Hit:
 
 @dataclass
 class SearchResult:
-    hits: list[Hit]
+    """Every match, in order, kept as arrays: a page of hits is made only when asked for, so
+    an area of 100,000 resources costs its sort, not 100,000 objects."""
+
+    ids: np.ndarray
+    distances: np.ndarray | None = None
+    scores: np.ndarray | None = None
     words_matched_nothing: bool = False  # the words found nothing at all (say so, show none)
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    def page(self, offset: int = 0, limit: int | None = None) -> list[Hit]:
+        end = self.total if limit is None else min(self.total, offset + limit)
+        return [
+            Hit(
+                int(self.ids[i]),
+                float(self.distances[i]) if self.distances is not None else None,
+                float(self.scores[i]) if self.scores is not None else None,
+            )
+            for i in range(offset, end)
+        ]
+
+    @property
+    def hits(self) -> list[Hit]:
+        return self.page()
 
 
 @dataclass
@@ -84,7 +108,8 @@ class ResourceIndex:
     ids: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
-    kinds: np.ndarray
+    kinds: np.ndarray  # int: position in kind_names
+    kind_names: list[str]
     pickup: np.ndarray  # bool
     free: np.ndarray  # bool: the fee was understood as 無料
     weekdays: np.ndarray  # int bitmask, bit 0 = Monday; 0 = unknown
@@ -111,6 +136,7 @@ def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
         .order_by(Resource.id)
     ).all()  # fmt: skip
     position = {r.id: i for i, r in enumerate(rows)}
+    kind_names = sorted({r.kind for r in rows})
     keys: list[str] = []
     owners: list[int] = []
     for i, r in enumerate(rows):
@@ -132,7 +158,8 @@ def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
         ids=np.array([r.id for r in rows], dtype=np.int64),
         lat=np.array([r.lat for r in rows], dtype=float),
         lon=np.array([r.lon for r in rows], dtype=float),
-        kinds=np.array([r.kind for r in rows], dtype=object),
+        kinds=np.array([kind_names.index(r.kind) for r in rows], dtype=np.int64),
+        kind_names=kind_names,
         pickup=np.array([r.pickup is True for r in rows], dtype=bool),
         free=np.array([r.fee_unit == "free" for r in rows], dtype=bool),
         weekdays=np.array([r.open_weekdays or 0 for r in rows], dtype=np.int64),
@@ -168,8 +195,8 @@ class IndexCache:
 def kind_counts(index: ResourceIndex, area_id: int | None = None) -> dict[str, int]:
     """{kind: how many} (in the area), for filter choices."""
     positions = index.by_area.get(area_id, np.array([], dtype=np.int64)) if area_id else slice(None)
-    kinds, counts = np.unique(index.kinds[positions].astype(str), return_counts=True)
-    return dict(zip(kinds.tolist(), counts.tolist(), strict=True))
+    counts = np.bincount(index.kinds[positions], minlength=len(index.kind_names))
+    return {name: int(n) for name, n in zip(index.kind_names, counts, strict=True) if n}
 
 
 def search(index: ResourceIndex, query: SearchQuery) -> SearchResult:
@@ -187,11 +214,11 @@ def search(index: ResourceIndex, query: SearchQuery) -> SearchResult:
     if query.text.strip():
         scores = _matching_words(index, query.text)
         if not scores:
-            return SearchResult([], words_matched_nothing=True)
+            return SearchResult(np.array([], dtype=np.int64), words_matched_nothing=True)
         keep = np.array([p in scores for p in positions], dtype=bool)
         positions = positions[keep]
         distances = distances[keep] if distances is not None else None
-    return SearchResult(_ordered(index, positions, distances, scores))
+    return _ordered(index, positions, distances, scores)
 
 
 def _in_area(index, positions, area_id):
@@ -203,7 +230,8 @@ def _in_area(index, positions, area_id):
 def _of_kinds(index, positions, kinds):
     if not kinds:
         return positions
-    return positions[np.isin(index.kinds[positions], list(kinds))]
+    wanted = [index.kind_names.index(k) for k in kinds if k in index.kind_names]
+    return positions[np.isin(index.kinds[positions], wanted)]
 
 
 def _open_on_weekday(index, positions, weekday):
@@ -250,21 +278,17 @@ def _matching_words(index: ResourceIndex, text: str) -> dict[int, float]:
     return best
 
 
-def _ordered(index, positions, distances, scores) -> list[Hit]:
+def _ordered(index, positions, distances, scores) -> SearchResult:
     """Nearest first; then best word match; then in 50音 order of names."""
-    score = (
-        np.array([scores.get(p, 0.0) for p in positions]) if scores else np.zeros(len(positions))
-    )
+    score = np.array([scores.get(p, 0.0) for p in positions]) if scores else None
     distance = distances if distances is not None else np.zeros(len(positions))
-    order = np.lexsort((index.name_rank[positions], -score, distance))  # last key sorts first
-    return [
-        Hit(
-            int(index.ids[positions[i]]),
-            float(distances[i]) if distances is not None else None,
-            scores.get(int(positions[i])) if scores else None,
-        )
-        for i in order
-    ]
+    tie_break = -score if score is not None else np.zeros(len(positions))
+    order = np.lexsort((index.name_rank[positions], tie_break, distance))  # last key sorts first
+    return SearchResult(
+        ids=index.ids[positions[order]],
+        distances=distances[order] if distances is not None else None,
+        scores=score[order] if score is not None else None,
+    )
 
 
 def _ranks(keys: list[str]) -> np.ndarray:

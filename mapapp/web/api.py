@@ -65,7 +65,7 @@ def resources():
             result = search(index_cache(current_app).get(storage, _taxonomy()), query)
         except InvalidSearch as exc:
             raise BadParameter(exc.field, str(exc)) from None
-        page = result.hits[offset : offset + limit]
+        page = result.page(offset, limit)
         with storage.reading() as session:
             found = catalog.resources_by_id(session, [h.resource_id for h in page])
             features = []
@@ -75,7 +75,7 @@ def resources():
                     round(hit.distance_m, 1) if hit.distance_m is not None else None
                 )
                 features.append(feature)
-        return _collection(features, len(result.hits), limit, offset)
+        return _collection(features, result.total, limit, offset)
     where = catalog.ResourceFilter(area_id=area_id, kinds=filters.kinds, statuses=statuses)
     with storage.reading() as session:
         listing = catalog.list_resources(session, where, limit, offset)

@@ -114,9 +114,9 @@ def _area_page(area_id: int, template: str):
         found = catalog.get_area(session, area_id)
         if found is None:
             abort(404)
-        total = len(result.hits)
+        total = result.total
         first = (page - 1) * AREA_PAGE_SIZE
-        cards = _cards(session, result.hits[first : first + AREA_PAGE_SIZE])
+        cards = _cards(session, result.page(first, AREA_PAGE_SIZE))
         outline = area_outline(found, url_for("public.area", area_id=found.id))
         geom = found.geom
         bounds = (found.min_lon, found.min_lat, found.max_lon, found.max_lat)
@@ -171,7 +171,8 @@ def resource(resource_id: int):
             abort(404)
         card = make_card(found, taxonomy, today=today(), m_per_min=_m_per_min(), dates=3)
     nearby = _run(SearchQuery(near=(card.lat, card.lon), radius_m=3000))
-    hits = [h for h in nearby.hits if h.resource_id != resource_id][:NEARBY_ON_DETAIL]
+    hits = [h for h in nearby.page(0, NEARBY_ON_DETAIL + 1) if h.resource_id != resource_id]
+    hits = hits[:NEARBY_ON_DETAIL]
     with get_storage(current_app).reading() as session:
         near_cards = _cards(session, hits, dates=0)
     fmap = maps.build_map(
@@ -210,7 +211,7 @@ def near():
     if here is not None:
         result = _run(filters.query(near=here, radius_m=filters.radius_m))
         with get_storage(current_app).reading() as session:
-            cards = _cards(session, result.hits[: list_limit(request.args)])
+            cards = _cards(session, result.page(0, list_limit(request.args)))
     fmap = maps.build_map(
         tiles=tiles(),
         bounds=bounds,
@@ -252,7 +253,7 @@ def _search_page(template: str):
         result = _run(filters.query(text=words))
         nothing = result.words_matched_nothing
         with get_storage(current_app).reading() as session:
-            cards = _cards(session, result.hits[: list_limit(request.args)])
+            cards = _cards(session, result.page(0, list_limit(request.args)))
     args = {**filters.as_args(), **({"q": words} if words else {})}
     context = {
         "title": f"「{words}」の検索結果" if words else "さがす",
