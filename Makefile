@@ -42,6 +42,7 @@ run: setup
 
 test: setup browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 lint: setup

@@ -9,6 +9,7 @@ from shapely.geometry import mapping
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from mapapp.fees import format_fee, parse_fee
 from mapapp.models import (
     COVERAGE_LABELS,
     PRECISION_LABELS,
@@ -31,7 +32,6 @@ class ResourceFilter:
     area_id: int | None = None
     kinds: tuple[str, ...] = ()
     statuses: tuple[ResourceStatus, ...] = ()
-    outside_areas: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,6 @@ def list_resources(session: Session, where: ResourceFilter, limit: int, offset: 
         query = query.where(Resource.kind.in_(where.kinds))
     if where.statuses:
         query = query.where(Resource.status.in_(where.statuses))
-    if where.outside_areas is not None:
-        query = query.where(Resource.outside_areas == where.outside_areas)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.options(
@@ -106,7 +104,7 @@ def counts_by_area_and_kind(session: Session) -> dict[int, dict[str, int]]:
 def count_outside(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(Resource.kind, func.count())
-        .where(Resource.outside_areas.is_(True))
+        .where(Resource.outside_areas.is_(True), Resource.status != ResourceStatus.CLOSED)
         .group_by(Resource.kind)
     )
     return dict(rows.all())
@@ -144,6 +142,9 @@ def resource_feature(resource: Resource, taxonomy: Taxonomy) -> dict:
             "schedule_text": resource.schedule_text,
             "closed_text": resource.closed_text,
             "fee_text": resource.fee_text,
+            "fee_label": format_fee(parse_fee(resource.fee_text)),
+            "fee_unit": resource.fee_unit,
+            "fee_amount_yen": resource.fee_amount_yen,
             "target_text": resource.target_text,
             "capacity": resource.capacity,
             "pickup": resource.pickup,

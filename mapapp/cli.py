@@ -200,7 +200,12 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
 )
 @click.option("--dry-run", is_flag=True, help="確認だけして書き込まない")
 @click.option("--skip-invalid", is_flag=True, help="問題のある行を飛ばして残りを取り込む")
-def import_resources_command(path, profile, kind, source, mappings, dry_run, skip_invalid) -> None:
+@click.option(
+    "--close-missing", is_flag=True, help="同じ出典でファイルに無くなった資源を「終了」にする"
+)
+def import_resources_command(
+    path, profile, kind, source, mappings, dry_run, skip_invalid, close_missing
+) -> None:
     from mapapp.importing.resources import ImportOptions, import_resources
 
     column_map = {}
@@ -218,6 +223,7 @@ def import_resources_command(path, profile, kind, source, mappings, dry_run, ski
         column_map=column_map,
         dry_run=dry_run,
         skip_invalid=skip_invalid,
+        close_missing=close_missing,
     )
     try:
         report = import_resources(
@@ -248,9 +254,12 @@ def _print_resource_report(report) -> None:
             f"  区域外（どの第2層区域にも入らない）: {len(written.outside_areas)} 件"
             f"（{names}{more}）"
         )
-    if written.not_in_file:
+    if written.closed:
+        click.echo(f"  同じ出典でこのファイルに無い資源 {written.closed} 件を「終了」にしました")
+    elif written.not_in_file:
         click.echo(
-            f"  同じ出典でこのファイルに無い資源: {written.not_in_file} 件（削除はしていません）"
+            f"  同じ出典でこのファイルに無い資源: {written.not_in_file} 件"
+            "（そのままです。--close-missing で「終了」にできます）"
         )
     for error in report.rejected:
         click.echo(f"  取り込まなかった行: {error}")

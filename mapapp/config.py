@@ -127,6 +127,8 @@ def _instance_secret(instance_path: Path) -> str:
         return key_file.read_text("ascii").strip()
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    key_file.write_text(key, "ascii")
-    key_file.chmod(0o600)
+    # Created readable by the owner only from the start, not chmod-ed after writing.
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as f:
+        f.write(key)
     return key

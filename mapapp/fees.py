@@ -11,10 +11,11 @@ from mapapp.text import normalize_line
 UNITS = ("per_visit", "per_month", "per_year", "free", "at_cost", "unknown")
 
 _AMOUNT = re.compile(
-    r"¥\s*(?P<yen>\d[\d,]*)|(?P<number>\d[\d,]*|[〇一二三四五六七八九十百千万]+)\s*円"
+    r"¥\s*(?P<yen>\d[\d,]*)|(?P<number>\d[\d,]*[千万]?|[〇一二三四五六七八九十百千万]+)\s*円"
 )
 _RANGE = re.compile(r"\d[\d,]*\s*円?\s*[~-]\s*\d[\d,]*\s*円")
-_FREE = re.compile(r"無料|無償|不要|^なし$|^0円$")
+# 「予約不要」「申込不要」 say nothing about money; only a fee that is 不要 is free.
+_FREE = re.compile(r"無料|無償|(?:参加費|会費|費用|料金|利用料|参加料)(?:は|も)?不要|^なし$|^0円$")
 _AT_COST = re.compile(r"実費|別途|自己負担")
 # 「/月」 after the amount wins; then words before it; a bare amount is paid per visit, as
 # 参加費 at サロン and 体操 groups almost always is.
@@ -82,7 +83,8 @@ def _kanji_number(text: str) -> int:
 def _amount(match: re.Match[str]) -> int:
     number = match.group("yen") or match.group("number")
     if number[0].isdigit():
-        return int(number.replace(",", ""))
+        scale = {"千": 1_000, "万": 10_000}.get(number[-1], 1)  # 2千円, 3万円
+        return int(number.rstrip("千万").replace(",", "")) * scale
     return _kanji_number(number)
 
 

@@ -16,9 +16,10 @@ from mapapp.models import (
     ResourceStatus,
 )
 from mapapp.schedule import format_occurrence, next_occurrences, parse_resource_schedule
+from mapapp.schedule.model import JA_WEEKDAYS
 from mapapp.taxonomy import Taxonomy
 
-WEEKDAY_LABELS = ("月", "火", "水", "木", "金", "土", "日")
+WEEKDAY_LABELS = tuple(JA_WEEKDAYS)
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,9 @@ class ResourceIndex:
 
 
 def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
+    # The version is read before the rows: a write that commits in between makes the index
+    # look older than it is (rebuilt once more), never newer (stale for good).
+    version = read_data_version(session)
     rows = session.execute(
         select(
             Resource.id, Resource.lat, Resource.lon, Resource.kind, Resource.pickup,
@@ -154,7 +157,7 @@ def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
         if resource_id in position:
             by_area[area_id].append(position[resource_id])
     return ResourceIndex(
-        data_version=read_data_version(session),
+        data_version=version,
         ids=np.array([r.id for r in rows], dtype=np.int64),
         lat=np.array([r.lat for r in rows], dtype=float),
         lon=np.array([r.lon for r in rows], dtype=float),
@@ -181,15 +184,15 @@ class IndexCache:
         self._lock = threading.Lock()
 
     def get(self, storage: Storage, taxonomy: Taxonomy) -> ResourceIndex:
-        with storage.reading() as session:
-            version = read_data_version(session)
-            index = self._index
-            if index is not None and index.data_version == version:
-                return index
-            with self._lock:
-                if self._index is None or self._index.data_version != version:
+        version = storage.data_version()
+        index = self._index
+        if index is not None and index.data_version >= version:
+            return index
+        with self._lock:  # one thread builds; the others wait without holding a connection
+            if self._index is None or self._index.data_version < version:
+                with storage.reading() as session:
                     self._index = build_index(session, taxonomy)
-                return self._index
+            return self._index
 
 
 def kind_counts(index: ResourceIndex, area_id: int | None = None) -> dict[str, int]:

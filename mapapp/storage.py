@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import Integer, String, cast, create_engine, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,13 +74,20 @@ def read_data_version(session: Session) -> int:
 
 
 def bump_data_version(session: Session) -> int:
-    """Increase the data version inside the caller's transaction."""
-    meta = session.get(Meta, DATA_VERSION_KEY)
-    if meta is None:
-        meta = Meta(key=DATA_VERSION_KEY, value="0")
-        session.add(meta)
-    meta.value = str(int(meta.value) + 1)
-    return int(meta.value)
+    """Increase the data version inside the caller's transaction.
+
+    One UPDATE that adds in the database, so two writers never both write the same number.
+    """
+    bumped = session.execute(
+        update(Meta)
+        .where(Meta.key == DATA_VERSION_KEY)
+        .values(value=cast(cast(Meta.value, Integer) + 1, String))
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount == 0:
+        session.add(Meta(key=DATA_VERSION_KEY, value="1"))
+        session.flush()
+    return read_data_version(session)
 
 
 def _make_engine(url: str) -> Engine:

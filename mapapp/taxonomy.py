@@ -11,8 +11,8 @@ from pathlib import Path
 from mapapp.text import search_key
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
-_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class TaxonomyError(ValueError):
@@ -135,14 +135,14 @@ def _check(path, groups, kinds, needs, skills) -> None:
     skill_codes = {s.code for s in skills}
     problems = []
     for code in [*group_codes, *kind_codes, *skill_codes, *(n.code for n in needs)]:
-        if not _CODE.match(code):
+        if not _CODE.fullmatch(code):
             problems.append(f"code「{code}」は英小文字・数字・_ で書いてください")
     if len(set(kind_codes)) != len(kind_codes):
         problems.append("種別の code が重複しています")
     for kind in kinds:
         if kind.group not in group_codes:
             problems.append(f"種別 {kind.code}: group「{kind.group}」がありません")
-        if not _COLOR.match(kind.color):
+        if not _COLOR.fullmatch(kind.color):
             problems.append(f"種別 {kind.code}: color は #rrggbb で書いてください")
         if len(kind.symbol) != 1:
             problems.append(f"種別 {kind.code}: symbol は 1 文字にしてください")

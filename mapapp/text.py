@@ -60,6 +60,13 @@ _RADICAL_TABLE = str.maketrans(
 # Line breaks as they arrive: HTML <br> in open data, the ⏎ that PDF copies leave, the MHLW
 # CSV token （改行）, and CR/LF in any mix.
 _BREAK = re.compile(r"<br\s*/?>|⏎|（改行）|\(改行\)|\r\n|\r", re.IGNORECASE)
+
+
+def unify_line_breaks(value: str | None) -> str:
+    """Only the line-break tokens (<br>, ⏎, （改行）, CR) to "\\n"; nothing else changes."""
+    return _BREAK.sub("\n", value or "")
+
+
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{2,}")
 

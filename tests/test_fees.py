@@ -131,3 +131,18 @@ def test_parse_fee_never_raises_and_keeps_the_text(text):
     assert fee.amount_yen is None or fee.amount_yen >= 0
     assert (fee.amount_yen is None) == (fee.unit in {"at_cost", "unknown"})
     assert format_fee(fee)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "amount"),
+    [
+        ("予約不要", "unknown", None),  # says nothing about money
+        ("申込不要・参加費無料", "free", 0),
+        ("参加費不要", "free", 0),
+        ("2千円", "per_visit", 2000),
+        ("年会費3万円", "per_year", 30000),
+    ],
+)
+def test_words_that_are_not_fees_and_digit_thousands(text, unit, amount):
+    fee = parse_fee(text)
+    assert (fee.unit, fee.amount_yen) == (unit, amount)

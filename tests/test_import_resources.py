@@ -199,13 +199,55 @@ def test_repeated_ids_never_merge_two_places(tmp_path, storage, taxonomy, two_ar
 
 def test_private_home_is_shown_only_to_its_chome(tmp_path, storage, taxonomy, two_areas):
     row = own_row(
-        住所="さくら台町本町2丁目3-5", 位置の精度="丁目", 緯度="34.705123", 経度="137.511234"
+        住所="さくら台町本町2丁目3-5",
+        会場="山田宅",
+        位置の精度="丁目",
+        緯度="34.705123",
+        経度="137.511234",
     )
     import_resources(storage, write_csv(tmp_path / "x.csv", [row]), taxonomy)
     with storage.reading() as session:
         home = session.scalar(select(Resource))
-    assert home.address == "さくら台町本町2丁目"
-    assert (home.lat, home.lon) == (34.705, 137.511)
+        assert (home.address, home.venue) == ("さくら台町本町2丁目", "")
+        assert (home.lat, home.lon) == (34.705, 137.511)  # no 町丁 layer: rounded to ~100 m
+
+
+def test_private_home_moves_to_its_chome_point_but_keeps_its_areas(
+    tmp_path, storage, taxonomy, two_areas, cli, crossing_layers
+):
+    from tests.conftest import SOUTH
+
+    cli("import-areas", crossing_layers["elementary"], "--layer", "3", "--kind", "町丁")
+    row = own_row(位置の精度="丁目", 緯度="34.705123", 経度="137.511234")
+    import_resources(storage, write_csv(tmp_path / "x.csv", [row]), taxonomy)
+    point = SOUTH.representative_point()
+    with storage.reading() as session:
+        home = session.scalar(select(Resource))
+        assert (home.lat, home.lon) == (round(point.y, 6), round(point.x, 6))
+        assert sorted(a.name for a in home.areas) == [
+            "南小学校区",
+            "西中学校区",
+        ]  # from the real point
+
+
+def test_close_missing_marks_what_the_file_dropped(tmp_path, cli, storage, two_areas):
+    path = tmp_path / "x.csv"
+    write_csv(path, [own_row(出典ID="a"), own_row(出典ID="b", 名称="閉じたサロン")])
+    cli("import-resources", path)
+    write_csv(path, [own_row(出典ID="a")])
+    kept = cli("import-resources", path)
+    assert "このファイルに無い資源: 1 件（そのままです" in kept.output
+    closed = cli("import-resources", path, "--close-missing")
+    assert "1 件を「終了」にしました" in closed.output
+    with storage.reading() as session:
+        gone = session.scalar(select(Resource).where(Resource.source_key == "b"))
+        assert gone.status is ResourceStatus.CLOSED and gone.version == 2
+        history = session.execute(
+            select(Change.field, Change.new).where(
+                Change.entity_id == gone.id, Change.action == "update"
+            )
+        ).all()
+    assert history == [("status", "closed")]
 
 
 def test_service_areas_are_resolved_by_name(tmp_path, storage, taxonomy, two_areas):

@@ -97,7 +97,7 @@ def test_free_and_pickup_filters(demo_client):
 def test_bad_filter_values_get_a_japanese_page(demo_client):
     response = demo_client.get("/areas/1?weekday=9")
     assert response.status_code == 400
-    assert "weekday は 0 以上6 以下で指定してください" in response.get_data(as_text=True)
+    assert "weekday は 0 以上 6 以下で指定してください" in response.get_data(as_text=True)
     assert demo_client.get("/near?lat=north&lon=137").status_code == 400
     assert demo_client.get("/near?lat=0&lon=0").status_code == 400
     assert demo_client.get("/areas/99999").status_code == 404

@@ -15,7 +15,7 @@ from mapapp.importing.resources import import_resources
 from mapapp.models import Resource, ScheduleRule
 from mapapp.schedule import next_occurrences, parse_resource_schedule
 from mapapp.storage import Storage
-from mapapp.web.resident import today
+from mapapp.web.query import today
 from tests.conftest import KOSAI
 from tests.test_import_resources import own_row, write_csv
 

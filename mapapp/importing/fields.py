@@ -140,20 +140,21 @@ def split_list(text: str) -> list[str]:
     return list(seen)
 
 
-_HOUSE_NUMBER = re.compile(
-    r"[\s\-‐－ー−]*\d+([\-‐－ー−の]\d+)*(番地|番|号)?[\s\-‐－ー−\d番地号の]*$"
-)
+# Where the house part of an address starts: the first digit, or a kanji number before 番.
+_HOUSE_PART = re.compile(r"\d|[〇一二三四五六七八九十百千]+番")
 
 
 def coarsen_address(address: str) -> str:
-    """The address down to its 丁目 (or 大字), for a private home.
+    """The address down to its 丁目 (or 大字), for a private home; nothing after it survives.
 
     >>> coarsen_address("さくら台町本町2丁目3-5")
     'さくら台町本町2丁目'
-    >>> coarsen_address("湖西市大知波1144")
+    >>> coarsen_address("湖西市大知波1144番地の2 山田方")
     '湖西市大知波'
     """
     value = normalize_line(address)
     if "丁目" in value:
         return value[: value.index("丁目") + 2]
-    return _HOUSE_NUMBER.sub("", value)
+    found = _HOUSE_PART.search(value)
+    head = value[: found.start()] if found else value
+    return head.rstrip(" -‐－ー−の")

@@ -238,7 +238,10 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (OWN, CAREMAP, MHLW, STANDARD
 
 
 def detect_profile(headers: tuple[str, ...]) -> Profile:
-    """The profile whose signature columns the file has; FileProblem when none or unclear."""
+    """The first profile (in PROFILES order) whose signature columns the file has.
+
+    FileProblem when none fits. The own format is tried first, as it is the most specific.
+    """
     keys = {header_key(h) for h in headers}
     found = [p for p in PROFILES.values() if p.matches(keys)]
     if not found:

@@ -146,9 +146,14 @@ def _read_geojson(data: bytes) -> Table:
     headers: dict[str, None] = {}
     rows = []
     for number, feature in enumerate(features, start=1):
-        properties = (feature or {}).get("properties") or {}
+        if not isinstance(feature, dict):
+            raise FileProblem(f"{number}件目: GeoJSON の Feature ではありません")
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            raise FileProblem(f"{number}件目: properties がオブジェクトではありません")
         values = {str(k): _cell_text(v) for k, v in properties.items()}
-        geometry = (feature or {}).get("geometry") or {}
+        geometry = feature.get("geometry") or {}
+        geometry = geometry if isinstance(geometry, dict) else {}
         coordinates = geometry.get("coordinates")
         is_point = geometry.get("type") == "Point" and isinstance(coordinates, list | tuple)
         if is_point and len(coordinates) >= 2:

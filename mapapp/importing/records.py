@@ -14,17 +14,16 @@ from mapapp.importing.fields import FieldProblem
 from mapapp.models import Coverage, LocationPrecision, ResourceStatus
 from mapapp.schedule import parse_resource_schedule, weekday_mask
 from mapapp.taxonomy import Taxonomy
-from mapapp.text import normalize_line, normalize_text, reading
+from mapapp.text import normalize_line, normalize_text, reading, unify_line_breaks
 
-# A private home's point is rounded to about 100 m so that the house cannot be found from it.
+# A private home's point is moved to its 町丁's representative point when the town has 第3層
+# areas, and otherwise rounded to about 100 m, so that the house cannot be found from it.
 CHOME_DECIMALS = 3
-
-_RAW_BREAKS = re.compile(r"<br\s*/?>|⏎|（改行）|\r\n|\r", re.IGNORECASE)
 
 
 def keep_raw(text: str) -> str:
     """Text shown to people as written: only line-break tokens unified and ends trimmed."""
-    lines = _RAW_BREAKS.sub("\n", text or "").split("\n")
+    lines = unify_line_breaks(text).split("\n")
     return "\n".join(line.strip() for line in lines).strip()
 
 
@@ -58,6 +57,8 @@ class ResourceRecord:
     status: ResourceStatus = ResourceStatus.ACTIVE
     verified_on: dt.date | None = None
     tags: list[str] = field(default_factory=list)
+    # For a private home: the exact point, used only to find its areas, never stored.
+    placement: tuple[float, float] | None = None
     # Derived from the texts above (see derive()).
     reading: str = ""
     open_weekdays: int = 0
@@ -137,6 +138,8 @@ def build_record(
         return None, problems
     if record.location_precision == LocationPrecision.CHOME:
         record.address = parse.coarsen_address(record.address)
+        record.venue = ""  # often 「山田宅」: a private home is shown by its 丁目 only
+        record.placement = (record.lat, record.lon)
         record.lat = round(record.lat, CHOME_DECIMALS)
         record.lon = round(record.lon, CHOME_DECIMALS)
     derive(record)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ class ImportOptions:
     column_map: Mapping[str, str] = field(default_factory=dict)  # file header → own header
     dry_run: bool = False
     skip_invalid: bool = False
+    close_missing: bool = False  # rows of the same source that the file no longer has → 終了
 
 
 @dataclass
@@ -112,6 +113,7 @@ def import_resources(
         profile=profile.name,
         rejected=len(bad_rows),
         dry_run=options.dry_run,
+        close_missing=options.close_missing,
         progress=progress,
     )
     return report
@@ -221,18 +223,29 @@ def _report_repeated_ids(table: Table, keyed_rows: list[dict], profile: Profile)
 def _assign_keys(records: list[tuple[int, ResourceRecord]], unit: str) -> list[RowError]:
     """Give every record a unique (source, source_key); repeats are told apart by name.
 
-    Rows without an id get name + address as their key. Two rows alike in id and name are
-    the same row written twice: the later one is an error, so that no two places merge.
+    Rows without an id get name + address as their key. The first row with an id keeps it
+    as it is, so that its key does not change when a repeat appears later in the file. Two
+    rows alike in id and name are the same row written twice: the later one is an error, so
+    that no two places merge.
     """
     for _, record in records:
         if not record.source_key.strip("|"):
             record.source_key = f"{search_key(record.name)}@{search_key(record.address)}"
-    counts = Counter((r.source, r.source_key) for _, r in records)
+    names_by_id: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     errors: list[RowError] = []
     first_row: dict[tuple[str, str], int] = {}
     for number, record in records:
-        if counts[(record.source, record.source_key)] > 1:
-            record.source_key = f"{record.source_key}#{search_key(record.name)}"
+        plain = (record.source, record.source_key)
+        name = search_key(record.name)
+        earlier = names_by_id[plain]
+        if name in earlier:
+            errors.append(
+                RowError(number, "", f"{earlier[name]}{unit}と同じ ID・名称です（重複行）", unit)
+            )
+            continue
+        if earlier:
+            record.source_key = f"{record.source_key}#{name}"
+        earlier[name] = number
         key = (record.source, record.source_key)
         if key in first_row:
             errors.append(

@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 
 from mapapp.areas import CHUNK, area_shapes, place_resources
+from mapapp.geo import areas_containing
 from mapapp.importing.records import ResourceRecord
 from mapapp.models import (
     Change,
     ImportRun,
+    Layer,
     Organization,
     Resource,
+    ResourceStatus,
     ResourceTag,
     ScheduleRule,
     ServiceArea,
@@ -63,6 +66,7 @@ class WriteResult:
     unchanged: int = 0
     outside_areas: list[str] = field(default_factory=list)  # names of resources 区域外
     not_in_file: int = 0  # rows of the same source(s) that this file no longer has
+    closed: int = 0  # of those, how many this import marked 終了 (--close-missing)
     import_run_id: int | None = None
 
 
@@ -79,6 +83,7 @@ def write_resources(
     rejected: int,
     dry_run: bool,
     progress: Callable[[str, int, int], None],
+    close_missing: bool = False,
 ) -> WriteResult:
     """Create or update ``records`` by (source, source_key), all in one transaction.
 
@@ -88,6 +93,8 @@ def write_resources(
     try:
         with storage.transaction() as session:
             _write(session, records, result, filename, profile, rejected, progress)
+            if close_missing:
+                _close_missing(session, records, result)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -108,6 +115,8 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     session.flush()
     result.import_run_id = run.id
 
+    shapes = area_shapes(session)
+    _hide_private_homes(records, shapes)
     org_ids = _organization_ids(session, {r.organization for r in records if r.organization})
     wanted = {(r.source, r.source_key): r for r in records}
     existing = _existing(session, {r.source for r in records})
@@ -164,7 +173,7 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     _replace_links(session, touched)
     progress("区域の判定", 0, len(touched))
     outside = place_resources(
-        session, [(rid, r.lat, r.lon) for rid, r in touched], area_shapes(session)
+        session, [(rid, *(r.placement or (r.lat, r.lon))) for rid, r in touched], shapes
     )
     names = {rid: r.name for rid, r in touched}
     result.outside_areas = [names[rid] for rid in outside]
@@ -172,6 +181,55 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     if creates or updates:
         bump_data_version(session)
     progress("書き込み", len(creates) + len(updates), len(creates) + len(updates))
+
+
+def _close_missing(session, records, result: WriteResult) -> None:
+    """Mark 終了 the resources of these sources that the file no longer lists."""
+    wanted = {(r.source, r.source_key) for r in records}
+    table = Resource.__table__
+    rows = session.execute(
+        select(
+            table.c.id, table.c.source, table.c.source_key, table.c.status, table.c.version
+        ).where(
+            table.c.source.in_(sorted({r.source for r in records})),
+            table.c.status != ResourceStatus.CLOSED.value,
+        )
+    ).all()
+    missing = [r for r in rows if (r.source, r.source_key) not in wanted]
+    if not missing:
+        return
+    run_id = result.import_run_id
+    for row in missing:
+        session.execute(
+            update(table)
+            .where(table.c.id == row.id)
+            .values(status=ResourceStatus.CLOSED.value, version=row.version + 1)
+        )
+    session.execute(
+        insert(Change.__table__),
+        [
+            {"entity": "resource", "entity_id": r.id, "action": "update", "field": "status",
+             "old": r.status, "new": ResourceStatus.CLOSED.value, "import_run_id": run_id}
+            for r in missing
+        ],
+    )  # fmt: skip
+    result.closed = len(missing)
+    bump_data_version(session)
+
+
+def _hide_private_homes(records, shapes) -> None:
+    """Put each private home at the representative point of the 町丁 (第3層) it lies in."""
+    homes = [r for r in records if r.placement is not None]
+    neighbourhoods = [s for s in shapes if s.layer == Layer.NEIGHBOURHOOD]
+    if not homes or not neighbourhoods:
+        return
+    containing = areas_containing(
+        [h.placement[0] for h in homes], [h.placement[1] for h in homes], neighbourhoods
+    )
+    for home, found in zip(homes, containing, strict=True):
+        if found:
+            point = found[0].geom.representative_point()
+            home.lat, home.lon = round(point.y, 6), round(point.x, 6)
 
 
 def _comparable(value):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
-from mapapp.schedule.closed import parse_closed_days
+from mapapp.schedule.closed import MEETING_DAYS_REVIEW, parse_closed_days
 from mapapp.schedule.model import Schedule
 from mapapp.schedule.parse import parse_schedule
 
 NO_SCHEDULE = "開催日時が書かれていません"
 NO_WEEKDAY = "曜日がわかりません"
+UNREADABLE_CLOSED = "休みの書き方を読み取れませんでした"
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -19,27 +20,38 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
 
     With rules in 開催日時, 休み adds its exceptions (祝日, 年末年始, 8月は休み). With only
     hours there (「8時30分～17時15分」, as care offices publish them), 休み says which days
-    those hours apply to (「土日祝」 → 月〜金). An empty 開催日時 is unknown, not a mistake.
-    Results are cached: Schedule is immutable, and lists repeat the same texts a great deal.
+    those hours apply to (「土日祝」 → 月〜金). 休み alone says nothing about when something
+    is open, unless it plainly holds the meeting days (the 湖西市 cafe that lists them there).
+    An empty 開催日時 is unknown, not a mistake. Results are cached: Schedule is immutable,
+    and lists repeat the same texts a great deal.
     """
     main = parse_schedule(schedule_text or "")
     if not (schedule_text or "").strip():
         main = replace(main, needs_review=tuple(r for r in main.needs_review if r != NO_SCHEDULE))
     if not (closed_text or "").strip():
         return main
-    closed = parse_closed_days(closed_text)
+    try:
+        closed = parse_closed_days(closed_text)
+    except ValueError:  # a time such as 5:75 in the text; say so rather than fail the import
+        return replace(main, needs_review=(*main.needs_review, UNREADABLE_CLOSED))
     exceptions = tuple(dict.fromkeys(main.exceptions + closed.exceptions))
     if main.rules or main.suspended:
         return replace(
             main, exceptions=exceptions, needs_review=main.needs_review + closed.needs_review
         )
     hours_only = main.opens_at is not None or main.closes_at is not None
-    rules = tuple(
-        replace(r, opens_at=r.opens_at or main.opens_at, closes_at=r.closes_at or main.closes_at)
-        if hours_only
-        else r
-        for r in closed.rules
-    )
+    meeting_days = MEETING_DAYS_REVIEW in closed.needs_review
+    if hours_only:
+        rules = tuple(
+            replace(
+                r, opens_at=r.opens_at or main.opens_at, closes_at=r.closes_at or main.closes_at
+            )
+            for r in closed.rules
+        )
+    elif meeting_days:
+        rules = closed.rules
+    else:
+        rules = ()
     review = tuple(r for r in main.needs_review if not (rules and r == NO_WEEKDAY))
     return replace(
         main,

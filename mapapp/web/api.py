@@ -11,7 +11,7 @@ from mapapp.storage import get_storage
 from mapapp.web.errors import BadParameter, api_error
 from mapapp.web.openapi import openapi_document
 from mapapp.web.params import int_param, list_param
-from mapapp.web.resident import index_cache, parse_filters
+from mapapp.web.query import index_cache, parse_filters
 
 blueprint = Blueprint("api", __name__)
 SEARCH_PARAMETERS = (
@@ -104,7 +104,7 @@ def _collection(features, total, limit, offset):
     )
 
 
-@blueprint.get("/resources/<int:resource_id>")
+@blueprint.get("/resources/<int(max=2147483647):resource_id>")
 def resource(resource_id: int):
     with get_storage(current_app).reading() as session:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mapapp.search import DEFAULT_RADIUS_M, MAX_RADIUS_M
+
 
 def _param(name, description, schema, where="query"):
     return {"name": name, "in": where, "description": description, "schema": schema}
@@ -79,7 +81,12 @@ def openapi_document(taxonomy) -> dict:
                         _param(
                             "radius_m",
                             "near からの半径（メートル）",
-                            {"type": "integer", "minimum": 1, "maximum": 50000, "default": 1500},
+                            {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_RADIUS_M,
+                                "default": DEFAULT_RADIUS_M,
+                            },
                         ),
                         _param(
                             "kind",

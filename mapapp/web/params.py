@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from mapapp.web.errors import BadParameter
 
+MAX_ID = 2**31 - 1  # the largest integer every supported database keeps in an INTEGER column
 
-def int_param(
-    args, name: str, default: int | None, *, minimum: int = 0, maximum: int | None = None
-):
+
+def int_param(args, name: str, default: int | None, *, minimum: int = 0, maximum: int = MAX_ID):
     raw = args.get(name)
     if raw is None or raw == "":
         return default
@@ -17,9 +17,10 @@ def int_param(
         raise BadParameter(
             name, f"{name} は整数で指定してください（「{raw}」が指定されました）"
         ) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f"{maximum} 以下" if maximum is not None else ""
-        raise BadParameter(name, f"{name} は {minimum} 以上{upper}で指定してください（{value}）")
+    if value < minimum or value > maximum:
+        raise BadParameter(
+            name, f"{name} は {minimum} 以上 {maximum} 以下で指定してください（{value}）"
+        )
     return value
 
 

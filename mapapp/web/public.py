@@ -14,7 +14,7 @@ from mapapp.search import InvalidSearch, SearchQuery, kind_counts, search
 from mapapp.storage import get_storage
 from mapapp.web.errors import BadParameter
 from mapapp.web.params import int_param
-from mapapp.web.resident import (
+from mapapp.web.query import (
     area_outline,
     index_cache,
     list_limit,
@@ -27,6 +27,7 @@ from mapapp.web.resident import (
 
 blueprint = Blueprint("public", __name__)
 NEARBY_ON_DETAIL = 5
+NEARBY_RADIUS_M = 3_000  # "近くにあるもの" on a resource page: a short bus or car ride
 AREA_PAGE_SIZE = 100  # the list, and so the map, show this many at a time
 
 
@@ -93,12 +94,12 @@ def home():
     )
 
 
-@blueprint.get("/areas/<int:area_id>")
+@blueprint.get("/areas/<int(max=2147483647):area_id>")
 def area(area_id: int):
     return _area_page(area_id, "area.html")
 
 
-@blueprint.get("/areas/<int:area_id>/print")
+@blueprint.get("/areas/<int(max=2147483647):area_id>/print")
 def area_print(area_id: int):
     return _area_page(area_id, "print.html")
 
@@ -161,7 +162,7 @@ def _area_page(area_id: int, template: str):
     return render_template(template, **context, map=maps.render_map(fmap))
 
 
-@blueprint.get("/resources/<int:resource_id>")
+@blueprint.get("/resources/<int(max=2147483647):resource_id>")
 def resource(resource_id: int):
     taxonomy = _taxonomy()
     with get_storage(current_app).reading() as session:
@@ -170,7 +171,7 @@ def resource(resource_id: int):
         except catalog.NotFound:
             abort(404)
         card = make_card(found, taxonomy, today=today(), m_per_min=_m_per_min(), dates=3)
-    nearby = _run(SearchQuery(near=(card.lat, card.lon), radius_m=3000))
+    nearby = _run(SearchQuery(near=(card.lat, card.lon), radius_m=NEARBY_RADIUS_M))
     hits = [h for h in nearby.page(0, NEARBY_ON_DETAIL + 1) if h.resource_id != resource_id]
     hits = hits[:NEARBY_ON_DETAIL]
     with get_storage(current_app).reading() as session:
@@ -303,7 +304,7 @@ def date_ja(value: dt.date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-@blueprint.get("/resources/<int:resource_id>.ics")
+@blueprint.get("/resources/<int(max=2147483647):resource_id>.ics")
 def resource_calendar(resource_id: int):
     with get_storage(current_app).reading() as session:
         try:
@@ -314,7 +315,7 @@ def resource_calendar(resource_id: int):
     return _calendar(events, f"resource-{resource_id}.ics")
 
 
-@blueprint.get("/areas/<int:area_id>.ics")
+@blueprint.get("/areas/<int(max=2147483647):area_id>.ics")
 def area_calendar(area_id: int):
     filters = parse_filters(request.args, _taxonomy())
     result = _run(filters.query(area_id=area_id))

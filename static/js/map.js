@@ -11,7 +11,8 @@
   }
 
   function isSafeLocalUrl(url) {
-    return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/";
+    return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" &&
+      url.indexOf("\\") === -1;
   }
 
   window.mapapp = {

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from shapely.geometry import mapping
 
 from mapapp import maps
-from mapapp.search import DEFAULT_RADIUS_M, IndexCache, SearchQuery
+from mapapp.search import DEFAULT_RADIUS_M, MAX_RADIUS_M, IndexCache, SearchQuery
 from mapapp.web.errors import BadParameter
 from mapapp.web.params import int_param, list_param
 
@@ -114,7 +114,7 @@ def parse_filters(args, taxonomy) -> Filters:
         free_only=args.get("free") in ("1", "on", "true"),
         pickup_only=args.get("pickup") in ("1", "on", "true"),
         near=near,
-        radius_m=int_param(args, "radius_m", DEFAULT_RADIUS_M, minimum=1, maximum=50_000),
+        radius_m=int_param(args, "radius_m", DEFAULT_RADIUS_M, minimum=1, maximum=MAX_RADIUS_M),
         place_id=int_param(args, "place", None, minimum=1),
         date=_date(args),
         this_week=args.get("this_week") in ("1", "on", "true"),
