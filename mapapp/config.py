@@ -36,6 +36,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Name shown in page titles. Empty: the name of the 第1層 area, if there is one.",
     ),
     Setting(
+        "PUBLIC_URL",
+        "",
+        "The site's address as residents reach it (e.g. https://map.example.lg.jp), used for "
+        "the QR code and the address printed on hand-outs. Empty: the address of the request.",
+    ),
+    Setting(
         "WALK_M_PER_MIN",
         60.0,
         "Walking speed used for 徒歩N分, in metres per minute (60 is a planning figure for "

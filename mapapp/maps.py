@@ -60,6 +60,7 @@ def build_map(
     points: Sequence[MapPoint] = (),
     kinds: Sequence[KindStyle] = (),
     here: tuple[float, float] | None = None,  # (lat, lon) where a nearby search started
+    vague: Sequence[tuple[float, float, int]] = (),  # (lat, lon, radius_m): "somewhere here"
 ):
     """A folium Map: area outlines, one GeoJSON layer of markers per kind, a layer control.
 
@@ -113,6 +114,15 @@ def build_map(
                 )
             ),
             on_each_feature=folium.JsCode("function (f, layer) { mapapp.bindResource(f, layer); }"),
+        ).add_to(fmap)
+    for lat, lon, radius_m in vague:
+        folium.Circle(
+            location=[lat, lon],
+            radius=radius_m,
+            color="#b3261e",
+            weight=3,
+            fill=True,
+            fill_opacity=0.15,
         ).add_to(fmap)
     if here:
         folium.CircleMarker(

@@ -20,6 +20,7 @@ from mapapp.web.query import (
     list_limit,
     map_points,
     parse_filters,
+    public_url,
     qr_svg,
     tiles,
     today,
@@ -27,6 +28,7 @@ from mapapp.web.query import (
 
 blueprint = Blueprint("public", __name__)
 NEARBY_ON_DETAIL = 5
+PRIVATE_HOME_RADIUS_M = 200
 NEARBY_RADIUS_M = 3_000  # "近くにあるもの" on a resource page: a short bus or car ride
 AREA_PAGE_SIZE = 100  # the list, and so the map, show this many at a time
 
@@ -123,7 +125,7 @@ def _area_page(area_id: int, template: str):
         bounds = (found.min_lon, found.min_lat, found.max_lon, found.max_lat)
         area_name, kind_label = found.name, found.kind_label
     args = {**filters.as_args(), **({"page": page} if page > 1 else {})}
-    page_url = url_for("public.area", area_id=area_id, _external=True, **args)
+    page_url = public_url("public.area", area_id=area_id, **args)
 
     def page_link(number):
         if number < 1 or (number - 1) * AREA_PAGE_SIZE >= total:
@@ -176,12 +178,13 @@ def resource(resource_id: int):
     hits = hits[:NEARBY_ON_DETAIL]
     with get_storage(current_app).reading() as session:
         near_cards = _cards(session, hits, dates=0)
+    # A private home is shown as an area of about 200 m around its 町丁's point, not a pin.
     fmap = maps.build_map(
         tiles=tiles(),
         bounds=None,
-        points=map_points([card]),
+        points=[] if card.private_home else map_points([card]),
         kinds=_kind_styles([card]),
-        here=None,
+        vague=[(card.lat, card.lon, PRIVATE_HOME_RADIUS_M)] if card.private_home else (),
     )
     fmap.location = [card.lat, card.lon]
     fmap.options["zoom"] = 16
@@ -208,9 +211,10 @@ def near():
         all_areas = catalog.list_areas(session, Layer.DAILY_LIFE)
         bounds = catalog.bounds_of(all_areas)
         outlines = [area_outline(a, url_for("public.area", area_id=a.id)) for a in all_areas]
-    cards = []
+    cards, total = [], 0
     if here is not None:
         result = _run(filters.query(near=here, radius_m=filters.radius_m))
+        total = result.total
         with get_storage(current_app).reading() as session:
             cards = _cards(session, result.page(0, list_limit(request.args)))
     fmap = maps.build_map(
@@ -230,6 +234,8 @@ def near():
         places=place_choices,
         kinds=_taxonomy().kinds,
         used_kinds=kind_counts(index_cache(current_app).get(get_storage(current_app), _taxonomy())),
+        show_counts=False,  # counts are for the whole town, not for this place: leave them out
+        total=total,
         weekdays=WEEKDAY_LABELS,
         map=maps.render_map(fmap),
         m_per_min=_m_per_min(),
@@ -249,22 +255,23 @@ def search_print():
 def _search_page(template: str):
     filters = parse_filters(request.args, _taxonomy())
     words = (request.args.get("q") or "").strip()[:100]
-    cards, nothing = [], False
+    cards, nothing, total = [], False, 0
     if words or filters.any():
         result = _run(filters.query(text=words))
-        nothing = result.words_matched_nothing
+        nothing, total = result.words_matched_nothing, result.total
         with get_storage(current_app).reading() as session:
             cards = _cards(session, result.page(0, list_limit(request.args)))
     args = {**filters.as_args(), **({"q": words} if words else {})}
     context = {
-        "title": f"「{words}」の検索結果" if words else "さがす",
+        "title": f"「{words}」の検索結果" if words else "名前で探す",
+        "total": total,
         "words": words,
         "cards": cards,
         "nothing": nothing,
         "filters": filters,
         "kinds": _taxonomy().kinds,
         "weekdays": WEEKDAY_LABELS,
-        "page_url": url_for("public.search_page", _external=True, **args),
+        "page_url": public_url("public.search_page", **args),
         "print_url": url_for("public.search_print", **args),
     }
     if template == "print.html":

@@ -174,6 +174,15 @@ def map_points(cards) -> list[maps.MapPoint]:
     ]
 
 
+def public_url(endpoint: str, **values) -> str:
+    """The page's address as residents reach it: PUBLIC_URL when set (behind a proxy, the
+    request's own host is an internal one), else the request's host."""
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base + url_for(endpoint, **values)
+
+
 def qr_svg(url: str) -> Markup:
     """The page's address as a QR code, inline SVG (no external service)."""
     import io

@@ -72,7 +72,9 @@
           window.location.href = target + "?lat=" + pos.coords.latitude.toFixed(6) + "&lon=" + pos.coords.longitude.toFixed(6);
         }, function () {
           locate.disabled = false;
-          locate.textContent = "現在地がわかりませんでした。地図をクリックしてください";
+          locate.textContent = "現在地から探す";
+          var status = document.getElementById("locate-status");
+          if (status) { status.textContent = "現在地がわかりませんでした。地図をクリックするか、町名を選んでください。"; }
         }, { timeout: 15000 });
       });
     }
