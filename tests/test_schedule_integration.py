@@ -177,3 +177,34 @@ def test_upgrading_an_old_database_recomputes_derived_fields(tmp_path, cli, data
 )  # fmt: skip
 def test_excel_safe(value, safe):
     assert excel_safe(value) == safe
+
+
+@pytest.mark.parametrize(
+    ("schedule_text", "closed_text", "rrules", "reviewed"),
+    [
+        ("毎週月曜日 10:00〜11:30", "祝日、年末年始", ["FREQ=WEEKLY;BYDAY=MO"], False),
+        ("8時30分～17時15分", "土日祝", ["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"], False),
+        ("8時30分～17時15分", "", [], True),  # hours without days: a person checks
+        (
+            "",
+            "木曜日午後・日曜日・祝日",
+            ["FREQ=WEEKLY;BYDAY=MO,TU,WE,FR,SA", "FREQ=WEEKLY;BYDAY=TH"],
+            False,
+        ),
+        ("", "年末年始", [], False),  # days off alone say nothing about open days
+        ("", "祝日", [], False),
+        ("", "なし", [], False),
+        (
+            "",
+            "毎月第4水曜日（ひまわりカフェ）<br>毎月第4木曜日（in表鷲津）",
+            ["FREQ=MONTHLY;BYDAY=4WE", "FREQ=MONTHLY;BYDAY=4TH"],
+            True,
+        ),
+        ("", "土曜 午後5:75以降", [], True),  # unreadable time: flagged, not a crash
+        ("", "", [], False),  # nothing written: unknown, not a mistake
+    ],
+)
+def test_schedule_and_days_off_read_together(schedule_text, closed_text, rrules, reviewed):
+    schedule = parse_resource_schedule(schedule_text, closed_text)
+    assert [r.to_rrule() for r in schedule.rules] == rrules
+    assert bool(schedule.needs_review) is reviewed

@@ -20,8 +20,9 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
 
     With rules in 開催日時, 休み adds its exceptions (祝日, 年末年始, 8月は休み). With only
     hours there (「8時30分～17時15分」, as care offices publish them), 休み says which days
-    those hours apply to (「土日祝」 → 月〜金). 休み alone says nothing about when something
-    is open, unless it plainly holds the meeting days (the 湖西市 cafe that lists them there).
+    those hours apply to (「土日祝」 → 月〜金). 休み alone tells the open days only when it
+    names weekdays (「木曜日午後・日曜日・祝日」), or plainly holds the meeting days (the 湖西市
+    cafe that lists them there); 「年末年始」 or 「祝日」 alone say nothing about open days.
     An empty 開催日時 is unknown, not a mistake. Results are cached: Schedule is immutable,
     and lists repeat the same texts a great deal.
     """
@@ -41,7 +42,10 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
         )
     hours_only = main.opens_at is not None or main.closes_at is not None
     meeting_days = MEETING_DAYS_REVIEW in closed.needs_review
-    if hours_only:
+    if not (schedule_text or "").strip() and _names_weekdays(closed):
+        # 「木曜日午後・日曜日・祝日」 as clinics write 休診日: the other days are open.
+        rules = closed.rules
+    elif hours_only:
         rules = tuple(
             replace(
                 r, opens_at=r.opens_at or main.opens_at, closes_at=r.closes_at or main.closes_at
@@ -60,6 +64,16 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
         needs_review=review + closed.needs_review,
         notes=main.notes + closed.notes,
     )
+
+
+def _names_weekdays(closed: Schedule) -> bool:
+    """True when a 休み text closed some weekday (all day or part of it), not just holidays."""
+    if not closed.rules:
+        return False
+    whole_days = frozenset().union(
+        *(r.weekdays() for r in closed.rules if r.closes_at is None and r.opens_at is None)
+    )
+    return whole_days != frozenset(range(7)) or any(r.closes_at or r.opens_at for r in closed.rules)
 
 
 def weekday_mask(schedule: Schedule) -> int:
