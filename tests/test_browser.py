@@ -125,6 +125,7 @@ def test_area_page_markers_match_the_list_and_open_popups(page, site):
 def test_filter_narrows_map_and_list_together(page, site):
     page.goto(f"{site}/areas/{area_id(page, site, '中央地区')}")
     before = page.locator("ol.cards > li").count()
+    page.get_by_text("条件でしぼりこむ").click()
     page.locator("input[name=kind][value=salon]").check()
     page.get_by_role("button", name="この条件で表示").click()
     page.wait_for_load_state()

@@ -81,7 +81,9 @@ def home():
         outside = catalog.count_outside(session)
         title = catalog.municipality_name(session, current_app.config["MUNICIPALITY_NAME"])
         bounds = catalog.bounds_of(areas)
-        outlines = [area_outline(a, url_for("public.area", area_id=a.id)) for a in areas]
+        outlines = [
+            area_outline(a, url_for("public.area", area_id=a.id), labelled=True) for a in areas
+        ]
     rows = [(a, taxonomy.count_by_group(counts.get(a.id, {})), counts.get(a.id, {})) for a in areas]
     used = {kind for a in areas for kind in counts.get(a.id, {})}
     fmap = maps.build_map(tiles=tiles(), bounds=bounds, outlines=outlines)

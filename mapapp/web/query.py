@@ -149,11 +149,12 @@ def _float(args, name: str) -> float:
     return value
 
 
-def area_outline(area, url: str) -> dict:
+def area_outline(area, url: str, *, labelled: bool = False) -> dict:
+    """An area for the map; ``labelled`` writes its name on the map (the home page's overview)."""
     return {
         "type": "Feature",
         "geometry": mapping(area.geom),
-        "properties": {"name": area.name, "url": url},
+        "properties": {"name": area.name, "url": url, "label": labelled},
     }
 
 

@@ -41,7 +41,9 @@
 
     bindArea: function (feature, layer) {
       var p = feature.properties || {};
-      layer.bindTooltip(el("span", "", p.name || ""), { permanent: true, direction: "center", className: "area-label" });
+      layer.bindTooltip(el("span", "", p.name || ""), p.label
+        ? { permanent: true, direction: "center", className: "area-label" }
+        : { sticky: true });
       if (isSafeLocalUrl(p.url)) {
         layer.on("click", function () { window.location.href = p.url; });
       }
