@@ -227,12 +227,14 @@ def test_hostile_names_stay_text_and_run_no_script(browser, hostile_site):
     listed = page.locator("ol.cards").inner_text()
     assert "<script>alert(1)</script>" in listed and "<img src=x onerror=alert(1)>" in listed
     # Open every marker's tooltip and popup from the keyboard (markers overlap on screen).
-    popups = set()
+    popups, tooltips = set(), set()
     for marker in page.locator(".leaflet-marker-icon").all():
-        marker.focus()
+        marker.focus()  # Leaflet opens the tooltip on focus
+        tooltips.add(page.locator(".leaflet-tooltip").last.inner_text())
         page.keyboard.press("Enter")
         popups.add(page.locator(".leaflet-popup-content .popup-name").last.inner_text())
     assert popups >= {"<script>alert(1)</script>", "<img src=x onerror=alert(1)>"}
+    assert tooltips >= {"<svg onload=alert(1)>", "</script><script>alert(1)</script>"}
     for rid in ids[:10]:
         page.goto(f"{hostile_site}/resources/{rid}")
     page.goto(f"{hostile_site}/search?q=script")
