@@ -72,7 +72,7 @@ class Profile:
         return [values.get(header_key(h), "").strip() for h in self.kind_columns]
 
 
-# --- 湖西市 caremap (OpenDataHamanako/caremap2) ---------------------------------------
+# --- 湖西市の介護マップ (caremap format) ------------------------------------------------
 
 
 def _caremap_adjust(values: Mapping[str, str], out: Fields) -> None:
@@ -88,7 +88,7 @@ def _caremap_adjust(values: Mapping[str, str], out: Fields) -> None:
 
 CAREMAP = Profile(
     name="caremap",
-    label="ケアマップ形式（湖西市 caremap2: HID, Type, SubType, Name…）",
+    label="ケアマップ形式（湖西市の介護マップ: HID, Type, SubType, Name…）",
     signature=("HID", "Type", "SubType", "Name"),
     columns={
         "name": ("Name",),
