@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
 from mapapp import catalog, maps
 from mapapp.listing import WEEKDAY_LABELS, calendar_events, make_card
@@ -41,11 +41,16 @@ def _m_per_min() -> float:
     return current_app.config["WALK_M_PER_MIN"]
 
 
+def _index():
+    """The search index, fetched once per request (its freshness check is a query)."""
+    if "search_index" not in g:
+        g.search_index = index_cache(current_app).get(get_storage(current_app), _taxonomy())
+    return g.search_index
+
+
 def _run(query: SearchQuery):
-    storage = get_storage(current_app)
-    index = index_cache(current_app).get(storage, _taxonomy())
     try:
-        return search(index, query)
+        return search(_index(), query)
     except InvalidSearch as exc:
         raise BadParameter(exc.field, str(exc)) from None
 
@@ -112,9 +117,7 @@ def _area_page(area_id: int, template: str):
     filters = parse_filters(request.args, _taxonomy())
     page = int_param(request.args, "page", 1, minimum=1)
     result = _run(filters.query(area_id=area_id))
-    used_kinds = kind_counts(
-        index_cache(current_app).get(get_storage(current_app), _taxonomy()), area_id
-    )
+    used_kinds = kind_counts(_index(), area_id)
     with get_storage(current_app).reading() as session:
         found = catalog.get_area(session, area_id)
         if found is None:
@@ -235,7 +238,7 @@ def near():
         filters=filters,
         places=place_choices,
         kinds=_taxonomy().kinds,
-        used_kinds=kind_counts(index_cache(current_app).get(get_storage(current_app), _taxonomy())),
+        used_kinds=kind_counts(_index()),
         show_counts=False,  # counts are for the whole town, not for this place: leave them out
         total=total,
         weekdays=WEEKDAY_LABELS,
