@@ -146,7 +146,7 @@ def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
         label = taxonomy.kind(r.kind).label if taxonomy.has_kind(r.kind) else ""
         texts = (r.name, r.kana, r.reading, r.venue, r.organization, label)
         texts += tuple(reading(t) for t in (r.venue, r.organization, label))
-        words = {search_key(w) for w in texts}
+        words = {search_key(w) for w in texts if w}
         for word in sorted(w for w in words if w):
             keys.append(word)
             owners.append(i)

@@ -97,14 +97,19 @@ def normalize_line(value: str | None) -> str:
     return normalize_text(value).replace("\n", " ")
 
 
+_KATAKANA_TO_HIRAGANA = {c: c - 0x60 for c in range(ord("ァ"), ord("ヶ") + 1)}
+
+
 def katakana_to_hiragana(text: str) -> str:
     """Fold katakana to hiragana (ァ..ヶ → ぁ..ゖ); other characters pass through."""
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+    return text.translate(_KATAKANA_TO_HIRAGANA)
 
 
+@functools.lru_cache(maxsize=100_000)
 def search_key(value: str | None) -> str:
     """A key for matching names: normalised, casefolded, kana folded, without spaces or
-    punctuation that people type inconsistently (・, -, 　)."""
+    punctuation that people type inconsistently (・, -, 　). Cached: venues, organisations
+    and kinds repeat across thousands of resources."""
     text = katakana_to_hiragana(normalize_line(value).casefold())
     return re.sub(r"[\s・･\-‐－ー―〜~、。,.（）()「」]", "", text)
 
@@ -129,6 +134,7 @@ _KANJI = r"[\u3400-\u9fff\uf900-\ufaff々〆]"
 _KANJI_RUN = re.compile(rf"({_KANJI}+(?:[ケヶ]{_KANJI}+)*[ぁ-ゖ]*)")
 
 
+@functools.lru_cache(maxsize=100_000)
 def reading(value: str | None) -> str:
     """A hiragana reading of a name, for search: ふれあい会館 → ふれあいかいかん.
 
