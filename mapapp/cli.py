@@ -18,17 +18,16 @@ def _app():
 
 
 def _storage(app):
-    """The app's storage, its schema brought up to date; when an older schema was upgraded,
-    the fields derived from texts are recomputed too."""
-    from mapapp.importing.writer import refresh_derived
+    """The app's storage, its schema brought up to date; when the parsers have changed since
+    its resources were read, the fields derived from their texts are recomputed too."""
+    from mapapp.importing.writer import derived_are_stale, refresh_derived
     from mapapp.storage import get_storage
 
     storage = get_storage(app)
-    before = storage.schema_revision()
     storage.upgrade()
-    if before is not None and before != storage.schema_revision():
+    if derived_are_stale(storage):
         changed = refresh_derived(storage, _Progress())
-        click.echo(f"データベースを更新し、{changed} 件の読み取り結果を計算し直しました", err=True)
+        click.echo(f"読み取りの仕組みが新しくなったため、{changed} 件を計算し直しました", err=True)
     return storage
 
 
@@ -255,7 +254,8 @@ def _print_resource_report(report) -> None:
             f"（{names}{more}）"
         )
     if written.closed:
-        click.echo(f"  同じ出典でこのファイルに無い資源 {written.closed} 件を「終了」にしました")
+        done = "にします（確認のみ）" if report.dry_run else "にしました"
+        click.echo(f"  同じ出典でこのファイルに無い資源 {written.closed} 件を「終了」{done}")
     elif written.not_in_file:
         click.echo(
             f"  同じ出典でこのファイルに無い資源: {written.not_in_file} 件"

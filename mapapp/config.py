@@ -134,7 +134,10 @@ def _instance_secret(instance_path: Path) -> str:
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     # Created readable by the owner only from the start, not chmod-ed after writing.
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process starting at the same moment wrote it first
+        return key_file.read_text("ascii").strip()
     with os.fdopen(descriptor, "w", encoding="ascii") as f:
         f.write(key)
     return key

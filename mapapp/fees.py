@@ -11,11 +11,14 @@ from mapapp.text import normalize_line
 UNITS = ("per_visit", "per_month", "per_year", "free", "at_cost", "unknown")
 
 _AMOUNT = re.compile(
-    r"¥\s*(?P<yen>\d[\d,]*)|(?P<number>\d[\d,]*[千万]?|[〇一二三四五六七八九十百千万]+)\s*円"
+    r"¥\s*(?P<yen>\d[\d,]*)"
+    r"|(?P<number>\d[\d,.]*(?:[万千百]\d*)*|[〇一二三四五六七八九十百千万]+)\s*円"
 )
 _RANGE = re.compile(r"\d[\d,]*\s*円?\s*[~-]\s*\d[\d,]*\s*円")
 # 「予約不要」「申込不要」 say nothing about money; only a fee that is 不要 is free.
-_FREE = re.compile(r"無料|無償|(?:参加費|会費|費用|料金|利用料|参加料)(?:は|も)?不要|^なし$|^0円$")
+_FREE = re.compile(
+    r"無料|無償|(?:参加費|会費|費用|料金|利用料|参加料)\s*[:はも]?\s*(?:不要|なし|無し)|^なし$|^0円$"
+)
 _AT_COST = re.compile(r"実費|別途|自己負担")
 # 「/月」 after the amount wins; then words before it; a bare amount is paid per visit, as
 # 参加費 at サロン and 体操 groups almost always is.
@@ -83,9 +86,23 @@ def _kanji_number(text: str) -> int:
 def _amount(match: re.Match[str]) -> int:
     number = match.group("yen") or match.group("number")
     if number[0].isdigit():
-        scale = {"千": 1_000, "万": 10_000}.get(number[-1], 1)  # 2千円, 3万円
-        return int(number.rstrip("千万").replace(",", "")) * scale
+        return _mixed_number(number)
     return _kanji_number(number)
+
+
+def _mixed_number(text: str) -> int:
+    """Digits with kanji units: 2千 → 2000, 1万2千 → 12000, 1.5万 → 15000, 1,000 → 1000."""
+    total, section, digits = 0.0, 0.0, ""
+    for char in text.replace(",", ""):
+        if char.isdigit() or char == ".":
+            digits += char
+        elif char == "万":
+            total += (section + float(digits or 1)) * 10_000
+            section, digits = 0.0, ""
+        else:  # 千 or 百
+            section += float(digits or 1) * (1_000 if char == "千" else 100)
+            digits = ""
+    return round(total + section + float(digits or 0))
 
 
 def _unit(segment: str) -> str:

@@ -186,10 +186,10 @@ class IndexCache:
     def get(self, storage: Storage, taxonomy: Taxonomy) -> ResourceIndex:
         version = storage.data_version()
         index = self._index
-        if index is not None and index.data_version >= version:
+        if index is not None and index.data_version == version:
             return index
         with self._lock:  # one thread builds; the others wait without holding a connection
-            if self._index is None or self._index.data_version < version:
+            if self._index is None or self._index.data_version != version:
                 with storage.reading() as session:
                     self._index = build_index(session, taxonomy)
             return self._index

@@ -50,6 +50,8 @@ def test_resources_filter_by_area_kind_and_status(client, town):
         {"id": west_id, "name": "西中学校区", "layer": 2, "kind_label": "中学校区"}
     ]
     assert props["tags"] == ["交流", "体操"]
+    everything = client.get("/api/resources?status=active,paused,preparing,closed").get_json()
+    assert everything["total"] == 4
     only_paused = client.get("/api/resources?status=paused").get_json()
     assert [f["properties"]["name"] for f in only_paused["features"]] == ["西の体操"]
     kinds = client.get("/api/resources?kind=salon,ibasho").get_json()

@@ -230,6 +230,44 @@ def test_private_home_moves_to_its_chome_point_but_keeps_its_areas(
         ]  # from the real point
 
 
+def test_repeated_ids_keep_each_place_on_its_own_row(tmp_path, storage, taxonomy, two_areas):
+    path = tmp_path / "x.csv"
+    import_resources(
+        storage,
+        write_csv(path, [own_row(出典ID="A", 名称="X"), own_row(出典ID="A", 名称="Y")]),
+        taxonomy,
+    )
+    with storage.reading() as session:
+        ids = {r.name: r.id for r in session.scalars(select(Resource))}
+    # The file changes order, then drops X: Y must stay on Y's row, not take over X's page.
+    import_resources(
+        storage,
+        write_csv(path, [own_row(出典ID="A", 名称="Y"), own_row(出典ID="A", 名称="X")]),
+        taxonomy,
+    )
+    import_resources(
+        storage,
+        write_csv(path, [own_row(出典ID="A", 名称="Y")]),
+        taxonomy,
+        ImportOptions(close_missing=True),
+    )
+    with storage.reading() as session:
+        rows = {r.id: (r.name, r.status) for r in session.scalars(select(Resource))}
+    assert rows == {ids["X"]: ("X", ResourceStatus.CLOSED), ids["Y"]: ("Y", ResourceStatus.ACTIVE)}
+
+
+def test_close_missing_is_refused_when_rows_were_rejected(tmp_path, storage, taxonomy, two_areas):
+    import_resources(
+        storage, write_csv(tmp_path / "x.csv", [own_row(出典ID="a"), own_row(出典ID="b")]), taxonomy
+    )
+    rows = [own_row(出典ID="a"), own_row(出典ID="b", 種別="宇宙旅行")]
+    options = ImportOptions(skip_invalid=True, close_missing=True)
+    with pytest.raises(FileProblem, match="--close-missing は使えません"):
+        import_resources(storage, write_csv(tmp_path / "y.csv", rows), taxonomy, options)
+    with storage.reading() as session:
+        assert {r.status for r in session.scalars(select(Resource))} == {ResourceStatus.ACTIVE}
+
+
 def test_close_missing_marks_what_the_file_dropped(tmp_path, cli, storage, two_areas):
     path = tmp_path / "x.csv"
     write_csv(path, [own_row(出典ID="a"), own_row(出典ID="b", 名称="閉じたサロン")])

@@ -162,7 +162,7 @@ def test_upgrading_an_old_database_recomputes_derived_fields(tmp_path, cli, data
         ))  # fmt: skip
     storage.dispose()
     result = cli("stats")
-    assert "読み取り結果を計算し直しました" in result.output
+    assert "件を計算し直しました" in result.output
     storage = Storage(database_url)
     with storage.reading() as session:
         row = session.scalar(select(Resource))
@@ -202,6 +202,13 @@ def test_excel_safe(value, safe):
         ),
         ("", "土曜 午後5:75以降", [], True),  # unreadable time: flagged, not a crash
         ("", "", [], False),  # nothing written: unknown, not a mistake
+        (
+            "13:00-17:00",
+            "水曜午後",
+            ["FREQ=WEEKLY;BYDAY=MO,TU,TH,FR,SA,SU"],
+            False,
+        ),  # nothing left on 水
+        ("9時～11時", "日曜日午前", ["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA"], False),
     ],
 )
 def test_schedule_and_days_off_read_together(schedule_text, closed_text, rrules, reviewed):

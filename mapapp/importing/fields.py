@@ -140,6 +140,7 @@ def split_list(text: str) -> list[str]:
     return list(seen)
 
 
+_PERSON = re.compile(r"[様宅方]")
 # Where the house part of an address starts: the first digit, or a kanji number before 番.
 _HOUSE_PART = re.compile(r"\d|[〇一二三四五六七八九十百千]+番")
 
@@ -157,4 +158,7 @@ def coarsen_address(address: str) -> str:
         return value[: value.index("丁目") + 2]
     found = _HOUSE_PART.search(value)
     head = value[: found.start()] if found else value
+    head = head.split(" ")[0]  # what follows a space is a building or a person's name
+    if _PERSON.search(head):  # 「鷲津山田様宅」: no way to tell the town from the name
+        return ""
     return head.rstrip(" -‐－ー−の")

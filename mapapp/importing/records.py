@@ -57,6 +57,8 @@ class ResourceRecord:
     status: ResourceStatus = ResourceStatus.ACTIVE
     verified_on: dt.date | None = None
     tags: list[str] = field(default_factory=list)
+    # The file's own id before repeats were told apart by name (see writer._reconcile_keys).
+    plain_key: str = ""
     # For a private home: the exact point, used only to find its areas, never stored.
     placement: tuple[float, float] | None = None
     # Derived from the texts above (see derive()).
@@ -144,6 +146,11 @@ def build_record(
         record.lon = round(record.lon, CHOME_DECIMALS)
     derive(record)
     return record, problems
+
+
+# Bump when the schedule, fee or reading parsers change what they read from the same text:
+# databases read by an older version are then recomputed on the next start (cli._storage).
+DERIVED_VERSION = "3"
 
 
 def derive(record: ResourceRecord) -> None:

@@ -93,6 +93,11 @@ def import_resources(
     errors += _assign_keys(records, _unit(table))
     if errors and not options.skip_invalid:
         raise RowsRejected(sorted(errors, key=lambda e: e.row), total)
+    if errors and options.close_missing:
+        # A rejected row is still in the file: closing "what the file lacks" would close it.
+        raise FileProblem(
+            "問題のある行があるときは --close-missing は使えません。先に行を直してください"
+        )
     bad_rows = {e.row for e in errors}
     good = [record for number, record in records if number not in bad_rows]
 
@@ -236,6 +241,7 @@ def _assign_keys(records: list[tuple[int, ResourceRecord]], unit: str) -> list[R
     first_row: dict[tuple[str, str], int] = {}
     for number, record in records:
         plain = (record.source, record.source_key)
+        record.plain_key = record.source_key
         name = search_key(record.name)
         earlier = names_by_id[plain]
         if name in earlier:

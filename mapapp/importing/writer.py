@@ -12,9 +12,11 @@ from mapapp.areas import CHUNK, area_shapes, place_resources
 from mapapp.geo import areas_containing
 from mapapp.importing.records import ResourceRecord
 from mapapp.models import (
+    Area,
     Change,
     ImportRun,
     Layer,
+    Meta,
     Organization,
     Resource,
     ResourceStatus,
@@ -116,10 +118,12 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     result.import_run_id = run.id
 
     shapes = area_shapes(session)
-    _hide_private_homes(records, shapes)
+    _hide_private_homes(records, shapes, dict(session.execute(select(Area.id, Area.name)).all()))
     org_ids = _organization_ids(session, {r.organization for r in records if r.organization})
-    wanted = {(r.source, r.source_key): r for r in records}
+    first_rows = session.scalar(select(Resource.id).limit(1)) is None
     existing = _existing(session, {r.source for r in records})
+    _reconcile_keys(records, existing)
+    wanted = {(r.source, r.source_key): r for r in records}
     result.not_in_file = len(set(existing) - set(wanted))
 
     creates, updates, changes = [], [], []
@@ -178,6 +182,8 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     names = {rid: r.name for rid, r in touched}
     result.outside_areas = [names[rid] for rid in outside]
     run.created, run.updated, run.unchanged = result.created, result.updated, result.unchanged
+    if first_rows:  # every row in the database was read by this version of the parsers
+        _mark_derived_current(session)
     if creates or updates:
         bump_data_version(session)
     progress("書き込み", len(creates) + len(updates), len(creates) + len(updates))
@@ -200,11 +206,15 @@ def _close_missing(session, records, result: WriteResult) -> None:
         return
     run_id = result.import_run_id
     for row in missing:
-        session.execute(
+        done = session.execute(
             update(table)
-            .where(table.c.id == row.id)
+            .where(table.c.id == row.id, table.c.version == row.version)
             .values(status=ResourceStatus.CLOSED.value, version=row.version + 1)
         )
+        if done.rowcount != 1:
+            raise ConcurrentEdit(
+                "取り込み中に別の人が同じ資源を変更しました。もう一度取り込んでください"
+            )
     session.execute(
         insert(Change.__table__),
         [
@@ -217,8 +227,34 @@ def _close_missing(session, records, result: WriteResult) -> None:
     bump_data_version(session)
 
 
-def _hide_private_homes(records, shapes) -> None:
-    """Put each private home at the representative point of the 町丁 (第3層) it lies in."""
+def _reconcile_keys(records, existing) -> None:
+    """Keep each place on the row it had, however the file's repeated ids are ordered now.
+
+    A repeated id is told apart by name (``A#name``), the first occurrence keeping ``A``. When
+    the order or the set of repeats changes, a row goes back to the stored key that carries
+    its own name, so that one place never takes over another's page (and printed QR code).
+    """
+    chosen: dict[tuple[str, str], ResourceRecord] = {}
+    for record in records:
+        plain = record.plain_key or record.source_key
+        name = search_key(record.name)
+        stored = existing.get((record.source, plain))
+        if stored is not None and search_key(stored["name"]) == name:
+            key = plain
+        elif (record.source, f"{plain}#{name}") in existing:
+            key = f"{plain}#{name}"
+        else:
+            key = record.source_key
+        if (record.source, key) in chosen:  # two rows claim one stored place: keep the file's keys
+            return
+        chosen[(record.source, key)] = record
+    for (_, key), record in chosen.items():
+        record.source_key = key
+
+
+def _hide_private_homes(records, shapes, area_names: dict[int, str]) -> None:
+    """Put each private home at the representative point of the 町丁 (第3層) it lies in, and
+    name that 町丁 where nothing of the address could safely be kept."""
     homes = [r for r in records if r.placement is not None]
     neighbourhoods = [s for s in shapes if s.layer == Layer.NEIGHBOURHOOD]
     if not homes or not neighbourhoods:
@@ -230,6 +266,7 @@ def _hide_private_homes(records, shapes) -> None:
         if found:
             point = found[0].geom.representative_point()
             home.lat, home.lon = round(point.y, 6), round(point.x, 6)
+            home.address = home.address or area_names.get(found[0].id, "")
 
 
 def _comparable(value):
@@ -359,6 +396,27 @@ def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
 
 
 DERIVED = ("reading", "open_weekdays", "schedule_review", "fee_unit", "fee_amount_yen")
+DERIVED_VERSION_KEY = "derived_version"
+
+
+def derived_are_stale(storage: Storage) -> bool:
+    """True when resources exist that were read by an older version of the parsers."""
+    from mapapp.importing.records import DERIVED_VERSION
+
+    with storage.reading() as session:
+        stored = session.scalar(select(Meta.value).where(Meta.key == DERIVED_VERSION_KEY))
+        anything = session.scalar(select(Resource.id).limit(1))
+    return anything is not None and stored != DERIVED_VERSION
+
+
+def _mark_derived_current(session) -> None:
+    from mapapp.importing.records import DERIVED_VERSION
+
+    meta = session.get(Meta, DERIVED_VERSION_KEY)
+    if meta is None:
+        session.add(Meta(key=DERIVED_VERSION_KEY, value=DERIVED_VERSION))
+    else:
+        meta.value = DERIVED_VERSION
 
 
 def refresh_derived(storage: Storage, progress: Callable[[str, int, int], None]) -> int:
@@ -397,6 +455,7 @@ def refresh_derived(storage: Storage, progress: Callable[[str, int, int], None])
         if rules:
             session.execute(insert(ScheduleRule.__table__), rules)
         changed = len(updates)
+        _mark_derived_current(session)
         if changed:
             bump_data_version(session)
     return changed

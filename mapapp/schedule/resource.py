@@ -46,12 +46,7 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
         # 「木曜日午後・日曜日・祝日」 as clinics write 休診日: the other days are open.
         rules = closed.rules
     elif hours_only:
-        rules = tuple(
-            replace(
-                r, opens_at=r.opens_at or main.opens_at, closes_at=r.closes_at or main.closes_at
-            )
-            for r in closed.rules
-        )
+        rules = tuple(r for r in (_within_hours(r, main) for r in closed.rules) if r is not None)
     elif meeting_days:
         rules = closed.rules
     else:
@@ -64,6 +59,30 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
         needs_review=review + closed.needs_review,
         notes=main.notes + closed.notes,
     )
+
+
+def _within_hours(day_rule, main: Schedule):
+    """The stated hours, narrowed by a part-day closure (「水曜午後」 → until 12:00 that day).
+
+    None when nothing is left of the day (open 13:00–17:00, closed from noon).
+    """
+    opens = max((t for t in (day_rule.opens_at, main.opens_at) if t is not None), default=None)
+    closes = min((t for t in (day_rule.closes_at, main.closes_at) if t is not None), default=None)
+    if opens is not None and closes is not None and opens >= closes:
+        return None
+    return replace(day_rule, opens_at=opens, closes_at=closes)
+
+
+def _within_hours(day_rule, main: Schedule):
+    """The stated hours, narrowed by a part-day closure (「水曜午後」 → until 12:00 that day).
+
+    None when nothing is left of the day (open 13:00–17:00, closed from noon).
+    """
+    opens = max((t for t in (day_rule.opens_at, main.opens_at) if t is not None), default=None)
+    closes = min((t for t in (day_rule.closes_at, main.closes_at) if t is not None), default=None)
+    if opens is not None and closes is not None and opens >= closes:
+        return None
+    return replace(day_rule, opens_at=opens, closes_at=closes)
 
 
 def _names_weekdays(closed: Schedule) -> bool:

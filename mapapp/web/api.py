@@ -76,7 +76,9 @@ def resources():
                 )
                 features.append(feature)
         return _collection(features, result.total, limit, offset)
-    where = catalog.ResourceFilter(area_id=area_id, kinds=filters.kinds, statuses=statuses)
+    # 終了 only when asked for by status, as everywhere else on the site.
+    shown = statuses or tuple(s for s in ResourceStatus if s != ResourceStatus.CLOSED)
+    where = catalog.ResourceFilter(area_id=area_id, kinds=filters.kinds, statuses=shown)
     with storage.reading() as session:
         listing = catalog.list_resources(session, where, limit, offset)
         features = [catalog.resource_feature(r, _taxonomy()) for r in listing.items]
