@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 
 from mapapp.areas import CHUNK, area_shapes, place_resources
 from mapapp.geo import areas_containing
-from mapapp.importing.records import ResourceRecord
+from mapapp.importing.records import DERIVED_VERSION, ResourceRecord, derived_values
 from mapapp.models import (
     Area,
     Change,
@@ -401,8 +401,6 @@ DERIVED_VERSION_KEY = "derived_version"
 
 def derived_are_stale(storage: Storage) -> bool:
     """True when resources exist that were read by an older version of the parsers."""
-    from mapapp.importing.records import DERIVED_VERSION
-
     with storage.reading() as session:
         stored = session.scalar(select(Meta.value).where(Meta.key == DERIVED_VERSION_KEY))
         anything = session.scalar(select(Resource.id).limit(1))
@@ -410,8 +408,6 @@ def derived_are_stale(storage: Storage) -> bool:
 
 
 def _mark_derived_current(session) -> None:
-    from mapapp.importing.records import DERIVED_VERSION
-
     meta = session.get(Meta, DERIVED_VERSION_KEY)
     if meta is None:
         session.add(Meta(key=DERIVED_VERSION_KEY, value=DERIVED_VERSION))
@@ -425,8 +421,6 @@ def refresh_derived(storage: Storage, progress: Callable[[str, int, int], None])
     Returns how many resources changed. Versions and history are left alone: the texts
     people wrote did not change, only what the program reads from them.
     """
-    from mapapp.importing.records import derived_values
-
     table = Resource.__table__
     changed = 0
     with storage.transaction() as session:
