@@ -28,10 +28,24 @@ class Storage:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work commits at the end of the block, or rolls back on error."""
-        with self._sessions.begin() as session:
+    def transaction(self, *, commit: bool = True) -> Iterator[Session]:
+        """A session whose work commits at the end of the block, or rolls back on error.
+
+        ``commit=False`` does the work and rolls it back: a dry run that reports what it
+        would have written.
+        """
+        session = self._sessions()
+        try:
             yield session
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:

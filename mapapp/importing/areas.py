@@ -47,10 +47,6 @@ class AreaReport:
     dry_run: bool = False
 
 
-class _DryRun(Exception):
-    pass
-
-
 def import_areas(
     storage: Storage,
     path: Path,
@@ -127,16 +123,11 @@ def import_areas(
     if not areas:
         raise FileProblem("区域が一つもありません")
 
-    try:
-        with storage.transaction() as session:
-            _write_areas(session, report, areas, source, layer, kind_label, path.name)
-            progress("区域の判定", 0, 1)
-            report.outside_resources = len(place_all_resources(session))
-            progress("区域の判定", 1, 1)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+    with storage.transaction(commit=not dry_run) as session:
+        _write_areas(session, report, areas, source, layer, kind_label, path.name)
+        progress("区域の判定", 0, 1)
+        report.outside_resources = len(place_all_resources(session))
+        progress("区域の判定", 1, 1)
     return report
 
 

@@ -72,10 +72,6 @@ class WriteResult:
     import_run_id: int | None = None
 
 
-class _DryRun(Exception):
-    """Raised inside the transaction to roll back a dry run."""
-
-
 def write_resources(
     storage: Storage,
     records: Sequence[ResourceRecord],
@@ -92,15 +88,12 @@ def write_resources(
     A dry run does all the work, reports it, and rolls it back.
     """
     result = WriteResult()
-    try:
-        with storage.transaction() as session:
-            _write(session, records, result, filename, profile, rejected, progress)
-            if close_missing:
-                _close_missing(session, records, result)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        result.import_run_id = None
+    with storage.transaction(commit=not dry_run) as session:
+        _write(session, records, result, filename, profile, rejected, progress)
+        if close_missing:
+            _close_missing(session, records, result)
+    if dry_run:
+        result.import_run_id = None  # the run's record was rolled back with everything else
     return result
 
 

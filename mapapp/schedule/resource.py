@@ -27,7 +27,8 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
     and lists repeat the same texts a great deal.
     """
     main = parse_schedule(schedule_text or "")
-    if not (schedule_text or "").strip():
+    written = bool((schedule_text or "").strip())
+    if not written:
         main = replace(main, needs_review=tuple(r for r in main.needs_review if r != NO_SCHEDULE))
     if not (closed_text or "").strip():
         return main
@@ -41,13 +42,11 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
             main, exceptions=exceptions, needs_review=main.needs_review + closed.needs_review
         )
     hours_only = main.opens_at is not None or main.closes_at is not None
-    meeting_days = MEETING_DAYS_REVIEW in closed.needs_review
-    if not (schedule_text or "").strip() and _names_weekdays(closed):
-        # 「木曜日午後・日曜日・祝日」 as clinics write 休診日: the other days are open.
-        rules = closed.rules
-    elif hours_only:
+    if hours_only:
         rules = tuple(r for r in (_within_hours(r, main) for r in closed.rules) if r is not None)
-    elif meeting_days:
+    elif (not written and _names_weekdays(closed)) or MEETING_DAYS_REVIEW in closed.needs_review:
+        # 「木曜日午後・日曜日・祝日」 as clinics write 休診日: the other days are open. Or the
+        # 休み column holds the meeting days themselves.
         rules = closed.rules
     else:
         rules = ()
@@ -59,18 +58,6 @@ def parse_resource_schedule(schedule_text: str, closed_text: str = "") -> Schedu
         needs_review=review + closed.needs_review,
         notes=main.notes + closed.notes,
     )
-
-
-def _within_hours(day_rule, main: Schedule):
-    """The stated hours, narrowed by a part-day closure (「水曜午後」 → until 12:00 that day).
-
-    None when nothing is left of the day (open 13:00–17:00, closed from noon).
-    """
-    opens = max((t for t in (day_rule.opens_at, main.opens_at) if t is not None), default=None)
-    closes = min((t for t in (day_rule.closes_at, main.closes_at) if t is not None), default=None)
-    if opens is not None and closes is not None and opens >= closes:
-        return None
-    return replace(day_rule, opens_at=opens, closes_at=closes)
 
 
 def _within_hours(day_rule, main: Schedule):
