@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session, selectinload
 from mapapp.fees import format_fee, parse_fee
 from mapapp.models import (
     COVERAGE_LABELS,
+    PLACEMENT_LABELS,
     PRECISION_LABELS,
     STATUS_LABELS,
     Area,
     Layer,
+    Placement,
     Resource,
     ResourceArea,
     ResourceStatus,
@@ -123,7 +125,11 @@ def resource_feature(resource: Resource, taxonomy: Taxonomy) -> dict:
     return {
         "type": "Feature",
         "id": resource.id,
-        "geometry": {"type": "Point", "coordinates": [resource.lon, resource.lat]},
+        "geometry": (
+            {"type": "Point", "coordinates": [resource.lon, resource.lat]}
+            if resource.lat is not None
+            else None  # not placed yet: a Feature without geometry, as GeoJSON allows
+        ),
         "properties": {
             "id": resource.id,
             "name": resource.name,
@@ -136,6 +142,8 @@ def resource_feature(resource: Resource, taxonomy: Taxonomy) -> dict:
             "address": resource.address,
             "location_precision": resource.location_precision.value,
             "location_precision_label": PRECISION_LABELS[resource.location_precision],
+            "placement": resource.placement.value,
+            "placement_label": PLACEMENT_LABELS[resource.placement],
             "coverage": resource.coverage.value,
             "coverage_label": COVERAGE_LABELS[resource.coverage],
             "coverage_m": resource.coverage_m,
@@ -234,3 +242,21 @@ def schedules_to_review(session: Session) -> list[tuple[int, str, str, str, str]
         .order_by(Resource.id)
     )  # fmt: skip
     return [tuple(r) for r in rows]
+
+
+def places_to_review(session: Session) -> list[tuple[int, str, str, str, str, str]]:
+    """(id, name, 会場, 住所, 位置の精度, note) of every resource whose point is rough or
+    missing, those without a point first: staff check or set them on the map."""
+    rough = [p.value for p in Placement if p not in (Placement.COORDINATES, Placement.MANUAL)]
+    rows = session.execute(
+        select(
+            Resource.id, Resource.name, Resource.venue, Resource.address, Resource.placement,
+            Resource.placement_note,
+        )
+        .where(Resource.placement.in_(rough), Resource.status != ResourceStatus.CLOSED)
+        .order_by(Resource.lat.is_not(None), Resource.id)
+    )  # fmt: skip
+    return [
+        (r.id, r.name, r.venue, r.address, PLACEMENT_LABELS[r.placement], r.placement_note)
+        for r in rows
+    ]

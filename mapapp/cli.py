@@ -12,9 +12,13 @@ from mapapp.importing.errors import FileProblem, ImportProblem, RowsRejected
 
 
 def _app():
+    """The app, with its instance folder (config.py, secret_key, the SQLite file) taken from
+    MAPAPP_INSTANCE_PATH when set, else ``instance/`` beside the code."""
+    import os
+
     from mapapp import create_app
 
-    return create_app()
+    return create_app(instance_path=os.environ.get("MAPAPP_INSTANCE_PATH") or None)
 
 
 def _storage(app):
@@ -180,17 +184,39 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
         f"（名前の列: {report.name_field}）\n"
         f"  新規 {report.created}、更新 {report.updated}、変更なし {report.unchanged}"
     )
+    _print_area_report(report)
+
+
+def _print_area_report(report) -> None:
+    from mapapp.importing.areas import LISTED
+
+    if report.merged:
+        click.echo(f"  いくつもの図形をまとめた区域: {len(report.merged)} 区域")
+        for line in report.merged[:LISTED]:
+            click.echo(f"    {line}")
+        if len(report.merged) > LISTED:
+            click.echo(f"    ほか {len(report.merged) - LISTED} 区域")
+    for line in report.skipped_water:
+        click.echo(f"  {line}")
     if report.repaired:
         click.echo(f"  形を修復した区域: {'、'.join(report.repaired)}")
     for warning in report.warnings:
         click.echo(f"  注意: {warning}")
+    for line in report.parents:
+        click.echo(f"  {line}")
     click.echo(f"  どの第2層区域にも入らない資源（区域外）: {report.outside_resources} 件")
+    if report.dry_run and report.preview:
+        click.echo(f"  先頭 {len(report.preview)} 区域（名前、コード、市区町村、層、親の区域）:")
+        for row in report.preview:
+            values = (row.name, row.code, row.municipality, f"第{row.layer}層", row.parents)
+            click.echo("    " + "\t".join(v or "-" for v in values))
 
 
 @main.command("import-resources", help="資源の一覧（CSV, Excel .xlsx, GeoJSON）を取り込みます")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
-    "--profile", help="ファイルの形式: own, caremap, mhlw, standard（省略時は列から判断）"
+    "--profile",
+    help="ファイルの形式: own, caremap, mhlw, kaigo, standard, list（省略時は列から判断）",
 )
 @click.option("--kind", help="種別の列が無いファイルの種別（コードか名前）")
 @click.option("--source", help="出典名（同じ出典・同じIDの行は再取り込みで更新されます）")
@@ -202,9 +228,15 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
 @click.option(
     "--close-missing", is_flag=True, help="同じ出典でファイルに無くなった資源を「終了」にする"
 )
+@click.option(
+    "--require-point",
+    is_flag=True,
+    help="位置（緯度・経度）がわからない行を取り込まない（省略時は位置なしで取り込み、一覧にします）",
+)
 def import_resources_command(
-    path, profile, kind, source, mappings, dry_run, skip_invalid, close_missing
+    path, profile, kind, source, mappings, dry_run, skip_invalid, close_missing, require_point
 ) -> None:
+    from mapapp.importing.placing import GeocoderSettings
     from mapapp.importing.resources import ImportOptions, import_resources
 
     column_map = {}
@@ -223,6 +255,9 @@ def import_resources_command(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         close_missing=close_missing,
+        require_point=require_point,
+        municipalities=tuple(n for n in [app.config["MUNICIPALITY_NAME"]] if n),
+        geocoder=GeocoderSettings(app.config["GEOCODER_URL"], app.config["GEOCODER_INTERVAL_S"]),
     )
     try:
         report = import_resources(
@@ -261,8 +296,85 @@ def _print_resource_report(report) -> None:
             f"  同じ出典でこのファイルに無い資源: {written.not_in_file} 件"
             "（そのままです。--close-missing で「終了」にできます）"
         )
+    _print_import_duplicates(report.duplicates)
+    _print_placement(report.placement)
     for error in report.rejected:
         click.echo(f"  取り込まなかった行: {error}")
+
+
+def _print_placement(summary) -> None:
+    """How the rows' points were found, and which rows have none (to place by hand)."""
+    from mapapp.models import PLACEMENT_LABELS, Placement
+
+    if summary is None or set(summary.by_placement) <= {Placement.COORDINATES}:
+        return
+    counts = "、".join(
+        f"{PLACEMENT_LABELS[p]} {n}" for p in Placement if (n := summary.by_placement.get(p))
+    )
+    click.echo(f"  位置の精度: {counts}")
+    if summary.geocoder_requests:
+        click.echo(f"  住所検索サービスへの問い合わせ: {summary.geocoder_requests} 件")
+    if summary.not_placed:
+        click.echo(
+            f"  位置がわからず地図に出ない行: {len(summary.not_placed)} 件"
+            "（取り込みました。mapapp review-places で一覧できます）"
+        )
+        for number, name, reason in summary.not_placed[:10]:
+            click.echo(f"    {number}行目 {name}: {reason}")
+        if len(summary.not_placed) > 10:
+            click.echo(f"    ほか {len(summary.not_placed) - 10} 件")
+
+
+@main.command(
+    "import-gazetteer", help="町丁目・大字の代表点の一覧（位置参照情報など）を取り込みます"
+)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--source", help="出典名（同じ出典の一覧は取り込むたびに置き換わります）")
+@click.option("--dry-run", is_flag=True, help="確認だけして書き込まない")
+def import_gazetteer_command(path, source, dry_run) -> None:
+    from mapapp.importing.gazetteer import import_gazetteer
+
+    storage = _storage(_app())
+    try:
+        report = import_gazetteer(storage, path, source=source, dry_run=dry_run)
+    except ImportProblem as exc:
+        _fail(exc)
+    head = "確認のみ（書き込んでいません）" if report.dry_run else "取り込みました"
+    towns = "、".join(report.municipalities[:10]) or "市区町村名なし"
+    more = f" ほか {len(report.municipalities) - 10}" if len(report.municipalities) > 10 else ""
+    click.echo(
+        f"{head}: {report.filename}（出典 {report.source}、文字コード {report.encoding}）\n"
+        f"  町丁目・大字 {report.written} 件（{towns}{more}）"
+    )
+    if report.repeated:
+        click.echo(f"  同じ市区町村・同じ名前の行 {report.repeated} 件は最初の行を使いました")
+
+
+@main.command(
+    "review-places", help="位置がおおよそ（会場・町丁目・大字・住所検索）か、無い資源を一覧します"
+)
+@click.option("--csv", "as_csv", is_flag=True, help="CSV（Excel で開ける UTF-8 BOM 付き）で出力")
+def review_places(as_csv: bool) -> None:
+    import csv
+
+    from mapapp import catalog
+    from mapapp.exporting import excel_safe
+
+    storage = _storage(_app())
+    with storage.reading() as session:
+        rows = catalog.places_to_review(session)
+    header = ["ID", "名称", "会場", "住所", "位置の精度", "位置の根拠・理由"]
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        sys.stdout.write("\ufeff")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([excel_safe(str(v)) for v in row])
+        return
+    click.echo("\t".join(header))
+    for row in rows:
+        click.echo("\t".join(excel_safe(str(v)) for v in row))
+    click.echo(f"位置を確認したい資源: {len(rows)} 件", err=True)
 
 
 @main.command("refresh-derived", help="開催日時・参加費・読みの読み取り結果を全件計算し直します")
@@ -291,6 +403,58 @@ def stats(layer: int) -> None:
     click.echo("\t".join(["区域", "合計", *(k.label for k in kinds)]))
     for name, c in rows:
         click.echo("\t".join([name, str(sum(c.values())), *(str(c.get(k.code, 0)) for k in kinds)]))
+    _print_layer_summary(storage)
+    _print_likely_duplicates(storage)
+
+
+def _print_import_duplicates(pairs) -> None:
+    """How many of the file's rows another source seems to list too, and the first few."""
+    from mapapp.duplicates import NEAR_M
+
+    if not pairs:
+        return
+    shown = "、".join(
+        f"{p.first.name} ⇔ 出典 {p.second.source} の ID {p.second.id}（{p.distance_m:.0f} m）"
+        for p in pairs[:5]
+    )
+    more = f" ほか {len(pairs) - 5} 件" if len(pairs) > 5 else ""
+    click.echo(
+        f"  ほかの出典と重なっていそうな資源（同じ名前で {NEAR_M:.0f} m 以内）: {len(pairs)} 件"
+        f"（{shown}{more}）。mapapp stats で全部を一覧できます"
+    )
+
+
+def _print_likely_duplicates(storage) -> None:
+    """Every pair of resources of different sources with the same name within 50 m, as
+    tab-separated rows like the rest of stats."""
+    from mapapp.duplicates import NEAR_M, likely_duplicates, stored_places
+    from mapapp.exporting import excel_safe
+
+    with storage.reading() as session:
+        pairs = likely_duplicates(stored_places(session))
+    click.echo(f"重なっていそうな資源（同じ名前で {NEAR_M:.0f} m 以内、出典が違う）\t{len(pairs)}")
+    if pairs:
+        click.echo("\t".join(["名称", "ID", "出典", "ID", "出典", "距離m"]))
+    for p in pairs:
+        cells = [p.first.name, p.first.id, p.first.source, p.second.id, p.second.source]
+        click.echo("\t".join([*(excel_safe(str(c)) for c in cells), f"{p.distance_m:.0f}"]))
+
+
+def _print_layer_summary(storage) -> None:
+    """Each layer and kind with its number of areas, the resources with a point that lie in
+    none of them, and the resources with no point yet (位置なし). Every line has a tab, like
+    the table above it, so that the whole output reads as tab-separated rows."""
+    from mapapp.areas import count_unplaced, layer_summaries
+
+    with storage.reading() as session:
+        summaries = layer_summaries(session)
+        unplaced = count_unplaced(session)
+    header = ["層・種類", "区域数", "どの区域にも入らない資源（位置あり、終了を除く）"]
+    click.echo("\t".join(header))
+    for s in summaries:
+        label = f"第{s.layer}層" + (f" {s.kind_label}" if s.kind_label else "")
+        click.echo("\t".join([label, str(s.areas), str(s.resources_outside)]))
+    click.echo(f"位置なし（地図に置けていない資源）\t{unplaced}")
 
 
 @main.command("parse-schedule", help="開催日時の文字列をどう読んだかを JSON で表示します")

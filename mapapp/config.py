@@ -71,6 +71,21 @@ SETTINGS: tuple[Setting, ...] = (
         "File with the resource kinds, need kinds and skills. Empty: `data/taxonomy.toml`.",
     ),
     Setting(
+        "GEOCODER_URL",
+        "",
+        "Address-search service used by imports for addresses that no venue or 町丁目 places "
+        "(a JSON service returning GeoJSON points, such as 国土地理院's "
+        "`https://msearch.gsi.go.jp/address-search/AddressSearch?q={address}`). Empty (the "
+        "default): nothing is asked online.",
+    ),
+    Setting(
+        "GEOCODER_INTERVAL_S",
+        1.0,
+        "Seconds between two requests to the address-search service (answers are cached in "
+        "the database, so an address is asked once).",
+        float,
+    ),
+    Setting(
         "API_PAGE_LIMIT",
         500,
         "Largest `limit` the JSON API accepts in one page.",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from mapapp.geo import walk_min
 from mapapp.models import (
     COVERAGE_LABELS,
+    ROUGH_PLACEMENTS,
     STATUS_LABELS,
     Coverage,
     LocationPrecision,
@@ -36,6 +37,9 @@ class Card:
     schedule_text: str
     closed_text: str
     next_dates: tuple[str, ...]
+    # The schedule could not be read with certainty: no dates are shown, only the text as
+    # written with 「日程は主催者にご確認ください」.
+    schedule_check: bool
     fee_text: str
     target_text: str
     capacity: int | None
@@ -51,8 +55,9 @@ class Card:
     coverage_label: str
     verified_on: dt.date | None
     tags: tuple[str, ...]
-    lat: float
-    lon: float
+    lat: float | None  # None: not placed yet (no map, no nearby list)
+    lon: float | None
+    rough_location: bool  # the point is a 町丁目's or 大字's, not the place's own
     distance_m: float | None
     distance_text: str
     areas: tuple[tuple[int, str, int], ...]  # (id, name, layer), 第1層 first
@@ -94,9 +99,14 @@ def make_card(
     kind = taxonomy.kind(resource.kind) if taxonomy.has_kind(resource.kind) else None
     active = resource.status == ResourceStatus.ACTIVE
     next_dates: tuple[str, ...] = ()
-    if active and dates:
+    schedule_check = False
+    if active:
         schedule = parse_resource_schedule(resource.schedule_text, resource.closed_text)
-        next_dates = tuple(format_occurrence(o) for o in next_occurrences(schedule, today, dates))
+        written = f"{resource.schedule_text or ''}{resource.closed_text or ''}".strip()
+        schedule_check = bool(schedule.needs_review) and bool(written)
+        if dates:
+            found = next_occurrences(schedule, today, dates)
+            next_dates = tuple(format_occurrence(o, today) for o in found)
     private = resource.location_precision == LocationPrecision.CHOME
     return Card(
         id=resource.id,
@@ -111,6 +121,7 @@ def make_card(
         schedule_text=resource.schedule_text,
         closed_text=resource.closed_text,
         next_dates=next_dates,
+        schedule_check=schedule_check,
         fee_text=resource.fee_text,
         target_text=resource.target_text,
         capacity=resource.capacity,
@@ -130,6 +141,7 @@ def make_card(
         tags=tuple(t.tag for t in resource.tags),
         lat=resource.lat,
         lon=resource.lon,
+        rough_location=resource.placement in ROUGH_PLACEMENTS,
         distance_m=distance_m,
         distance_text=distance_text(distance_m, m_per_min),
         areas=tuple(

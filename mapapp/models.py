@@ -74,6 +74,31 @@ class LocationPrecision(enum.StrEnum):
     CHOME = "chome"  # 丁目まで: private homes (居宅サロン) are never shown to the house
 
 
+class Placement(enum.StrEnum):
+    """How a resource's point was found (位置の精度), so that staff can review rough ones."""
+
+    COORDINATES = "coordinates"  # 緯度・経度 given in the source (番地)
+    VENUE = "venue"  # the point of a place already on the map that its 会場 names (会場)
+    CHOME = "chome"  # the representative point of the 町丁目 its address names (町丁目)
+    OAZA = "oaza"  # the representative point of the 大字 its address names (大字)
+    GEOCODER = "geocoder"  # an address-search service configured by the municipality
+    MANUAL = "manual"  # set by staff on the map
+    NONE = "none"  # not placed yet: listed for staff, on no map
+
+
+PLACEMENT_LABELS = {
+    Placement.COORDINATES: "番地",
+    Placement.VENUE: "会場",
+    Placement.CHOME: "町丁目",
+    Placement.OAZA: "大字",
+    Placement.GEOCODER: "住所検索",
+    Placement.MANUAL: "手入力",
+    Placement.NONE: "位置なし",
+}
+# Points that stand for a whole 町丁目 or 大字: shown as "the area around here", not a door.
+ROUGH_PLACEMENTS = (Placement.CHOME, Placement.OAZA)
+
+
 class Coverage(enum.StrEnum):
     WALK = "walk"  # people come to it; relevant within walking distance
     AREAS = "areas"  # a service for the residents of given areas (service_area rows)
@@ -113,6 +138,8 @@ class Area(Base):
     name: Mapped[str] = mapped_column(String(200))
     kana: Mapped[str] = mapped_column(String(200), default="")
     code: Mapped[str] = mapped_column(String(40), default="")
+    # 市区町村名 of the source where a layer spans several (e-Stat CITY_NAME, N03_004…).
+    municipality: Mapped[str] = mapped_column(String(100), default="", server_default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     geom = mapped_column(Geometry, nullable=False)  # (Multi)Polygon, EPSG:4326
     min_lon: Mapped[float] = mapped_column(Float)
@@ -128,6 +155,23 @@ class Area(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     parent: Mapped[Area | None] = relationship(remote_side=[id])
+
+
+class AreaParent(Base):
+    """Derived: an area's parent in each kind of the layer above (a 町丁 lies in a 中学校区 and
+    in a 地区社協区域 at once), the one holding the largest share of its area."""
+
+    __tablename__ = "area_parent"
+    __table_args__ = (Index("ix_area_parent_parent", "parent_id"),)
+
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+    parent_kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # parent's kind_label
+    parent_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    # 0–1, measured in an equal-area projection; None for links carried over by migration 0005
+    # until the next import of either layer measures them.
+    share: Mapped[float | None] = mapped_column(Float)
 
 
 class Organization(Base):
@@ -163,8 +207,13 @@ class Resource(Base):
     )
     venue: Mapped[str] = mapped_column(String(300), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
-    lat: Mapped[float] = mapped_column(Float)
-    lon: Mapped[float] = mapped_column(Float)
+    # None until the resource is placed (a list with addresses the importer could not place).
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    placement: Mapped[Placement] = mapped_column(
+        _enum(Placement), default=Placement.COORDINATES, server_default="coordinates"
+    )
+    placement_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     location_precision: Mapped[LocationPrecision] = mapped_column(
         _enum(LocationPrecision), default=LocationPrecision.EXACT
     )
@@ -300,6 +349,40 @@ class Change(Base):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_run.id", ondelete="SET NULL")
     )
+
+
+class PlaceName(Base):
+    """A gazetteer entry: a 町丁目 or 大字 name with a representative point (位置参照情報,
+    e-Stat X_CODE/Y_CODE tables), used to place resources that have an address only."""
+
+    __tablename__ = "place_name"
+    __table_args__ = (
+        UniqueConstraint("source", "municipality_code", "name"),
+        Index("ix_place_name_name_key", "name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    prefecture: Mapped[str] = mapped_column(String(20), default="")
+    municipality_code: Mapped[str] = mapped_column(String(10), default="")
+    municipality: Mapped[str] = mapped_column(String(100), default="")
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # places.place_key(name)
+    level: Mapped[str] = mapped_column(String(16))  # Placement.CHOME or Placement.OAZA
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class GeocodeCache(Base):
+    """Answers of the configured address-search service, so an address is asked once."""
+
+    __tablename__ = "geocode_cache"
+
+    query: Mapped[str] = mapped_column(String(300), primary_key=True)
+    lat: Mapped[float | None] = mapped_column(Float)  # None: the service found nothing
+    lon: Mapped[float | None] = mapped_column(Float)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Meta(Base):

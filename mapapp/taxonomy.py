@@ -13,6 +13,7 @@ from mapapp.text import search_key
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_QUALIFIER = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 
 
 class TaxonomyError(ValueError):
@@ -77,8 +78,15 @@ class Taxonomy:
         return code in self._kinds
 
     def find_kind(self, word: str) -> Kind | None:
-        """The kind a file's word means: its code, its label or one of its aliases."""
+        """The kind a file's word means: its code, its label or one of its aliases.
+
+        A word not known as written is tried without a qualifier in brackets at its end, as
+        the MHLW lists write 「短期入所療養介護（介護医療院）」 for a kind of 短期入所療養介護.
+        """
         code = self._lookup.get(search_key(word))
+        if code is None:
+            bare = _QUALIFIER.sub("", word or "").strip()
+            code = self._lookup.get(search_key(bare)) if bare else None
         return None if code is None else self._kinds[code]
 
     def kinds_in_group(self, group: str) -> tuple[Kind, ...]:
@@ -139,7 +147,12 @@ def _check(path, groups, kinds, needs, skills) -> None:
             problems.append(f"code「{code}」は英小文字・数字・_ で書いてください")
     if len(set(kind_codes)) != len(kind_codes):
         problems.append("種別の code が重複しています")
+    colors_in_group: dict[tuple[str, str], str] = {}
     for kind in kinds:
+        # On the map a kind is told from the others of its group by its colour.
+        same = colors_in_group.setdefault((kind.group, kind.color.lower()), kind.code)
+        if same != kind.code:
+            problems.append(f"種別 {kind.code}: color が同じまとまりの {same} と同じです")
         if kind.group not in group_codes:
             problems.append(f"種別 {kind.code}: group「{kind.group}」がありません")
         if not _COLOR.fullmatch(kind.color):

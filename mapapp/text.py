@@ -182,3 +182,45 @@ def fuzzy_scores(query_key: str, choice_keys: list[str]) -> list[tuple[int, floa
         limit=None,
     )
     return [(index, score) for _, score, index in matches]
+
+
+# Matching a list's 会場 to a place already on the map is stricter than search: a plain ratio
+# (no partial or reordered matches, which would make 「公民館」 match every 公民館) and a high
+# cutoff, because a wrong match puts a salon in the wrong town. (常盤平/常磐平 scores 89; the
+# caller also refuses matches whose numbers or directions differ: 第一/第二, 東部/西部.)
+NAME_MATCH_CUTOFF = 85.0
+
+
+def close_name_scores(query_key: str, choice_keys: list[str]) -> list[tuple[int, float]]:
+    """(index, score) of the prepared choices spelled almost like the query, best first."""
+    from rapidfuzz import fuzz, process
+
+    if not query_key:
+        return []
+    matches = process.extract(
+        query_key,
+        choice_keys,
+        scorer=fuzz.ratio,
+        processor=None,
+        score_cutoff=NAME_MATCH_CUTOFF,
+        limit=None,
+    )
+    return [(index, score) for _, score, index in matches]
+
+
+def contained_names(text_key: str, choice_keys: list[str]) -> list[int]:
+    """Indexes of the prepared choices that stand whole inside a prepared text
+    (「新町集会所」 inside 「ふれあいサロン新町集会所」)."""
+    from rapidfuzz import fuzz, process
+
+    if not text_key:
+        return []
+    matches = process.extract(
+        text_key,
+        choice_keys,
+        scorer=fuzz.partial_ratio,
+        processor=None,
+        score_cutoff=100.0,
+        limit=None,
+    )
+    return [index for choice, _, index in matches if len(choice) <= len(text_key)]

@@ -6,7 +6,7 @@ import pytest
 
 from mapapp.importing.resources import ImportOptions, import_resources
 from tests.conftest import payloads
-from tests.test_import_resources import own_row, write_csv
+from tests.resource_files import own_row, write_csv
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from mapapp.cli import main
 from mapapp.storage import get_storage
 from mapapp.text import normalize_line
 from tests.conftest import ROOT, payloads
-from tests.test_import_resources import own_row, write_csv
+from tests.resource_files import own_row, write_csv
 
 pytestmark = pytest.mark.slow
 SCREENSHOTS = Path(os.environ.get("MAPAPP_SCREENSHOTS", ROOT / "test-output" / "screenshots"))
@@ -33,7 +33,11 @@ def serve(tmp_path_factory, name: str, extra_csv=None):
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     directory = tmp_path_factory.mktemp(name)
     url = f"sqlite:///{directory / 'db.sqlite3'}"
-    env = {"MAPAPP_DATABASE_URL": url, "MAPAPP_SECRET_KEY": "t"}
+    env = {
+        "MAPAPP_DATABASE_URL": url,
+        "MAPAPP_SECRET_KEY": "t",
+        "MAPAPP_INSTANCE_PATH": str(directory),
+    }
     assert CliRunner().invoke(main, ["demo"], env=env).exit_code == 0
     if extra_csv:
         result = CliRunner().invoke(main, ["import-resources", str(extra_csv(directory))], env=env)

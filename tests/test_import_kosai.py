@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from mapapp.models import Area, Change, Resource, ResourceArea, ResourceStatus
 from mapapp.storage import read_data_version
-from tests.conftest import KOSAI, kosai_districts, kosai_rows
+from tests.conftest import KOSAI, kosai_districts, kosai_rows, require_shared
 
 SCHOOLS = {"白須賀小学校", "岡崎小学校", "知波田小学校", "新居小学校", "東小学校", "鷲津小学校"}
 
@@ -133,7 +133,7 @@ def test_the_raw_geojson_gives_the_same_rows_as_the_csv(kosai, cli):
 
 
 def test_without_skip_invalid_nothing_is_written(cli, storage):
-    result = cli("import-resources", KOSAI / "resources_caremap2.csv")
+    result = cli("import-resources", require_shared(KOSAI / "resources_caremap2.csv"))
     assert result.exit_code == 1
     assert "341 行のうち 2 行に問題があります。何も書き込んでいません" in result.output
     with storage.reading() as session:
@@ -142,7 +142,8 @@ def test_without_skip_invalid_nothing_is_written(cli, storage):
 
 def test_garbled_a27_names_are_flagged(cli):
     result = cli(
-        "import-areas", KOSAI / "raw" / "caremap2_school_A27_garbled.geojson", "--layer", "2",
+        "import-areas", require_shared(KOSAI / "raw" / "caremap2_school_A27_garbled.geojson"),
+        "--layer", "2",
         "--kind", "小学校区", "--dry-run",
     )  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -22,7 +22,11 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     port = free_port()
-    env = {**os.environ, "MAPAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}"}
+    env = {
+        **os.environ,
+        "MAPAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        "MAPAPP_INSTANCE_PATH": str(tmp_path / "instance"),  # its secret_key goes there
+    }
     command = [sys.executable, "-m", "mapapp", "run", "--port", str(port)]
     with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as process:
         base = f"http://127.0.0.1:{port}"

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import holidays
 import icalendar
@@ -33,9 +32,9 @@ from mapapp.schedule import (
 from mapapp.schedule.model import WEEKDAY_CODES
 from mapapp.schedule.text import normalize_schedule_text
 from mapapp.text import RADICAL_SUPPLEMENT_RANGES
+from tests.conftest import KOSAI, SHARED, require_shared
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-KOSAI_CSV = SHARED / "data" / "kosai-22221" / "resources_caremap2.csv"
+KOSAI_CSV = KOSAI / "resources_caremap2.csv"
 KOSAI_CAFES = "毎月第4水曜日（ひまわりカフェ）<br>毎月第4木曜日（in表鷲津）<br>参加料200円"
 SUMMER, WINTER = (4, 5, 6, 7, 8, 9), (1, 2, 3, 10, 11, 12)
 D = dt.date
@@ -213,7 +212,7 @@ def test_parse_schedule(text, rules, exceptions, review):
 
 
 def test_every_domain_schedule_string_is_a_case():
-    domain = (SHARED / "DOMAIN.md").read_text(encoding="utf-8")
+    domain = require_shared(SHARED / "DOMAIN.md").read_text(encoding="utf-8")
     block = domain.split("## Schedules as people write them", 1)[1].split("```")[1]
     lines = [line for line in block.splitlines() if line.strip()]
     cased = {param.values[0] for param in DOMAIN_CASES}
@@ -309,23 +308,27 @@ def test_normalisation_rejoins_words_broken_inside_parentheses():
 
 
 def kosai_rows() -> list[dict[str, str]]:
-    with KOSAI_CSV.open(encoding="utf-8-sig", newline="") as handle:
+    with require_shared(KOSAI_CSV).open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
 HOURS_PATTERN = re.compile(r"\d+時\d+分～\d+時\d+分")
-HOURS_ONLY = sorted(
-    {text for row in kosai_rows() if HOURS_PATTERN.fullmatch(text := row["business_hours"])}
-)
 
 
-@pytest.mark.parametrize("text", HOURS_ONLY)
-def test_kosai_business_hours_without_days_are_flagged_with_their_hours(text):
-    numbers = [int(n) for n in re.findall(r"\d+", text)]
-    schedule = parse_schedule(text)
-    assert schedule.rules == ()
-    assert schedule.needs_review == ("曜日がわかりません",)
-    assert (schedule.opens_at, schedule.closes_at) == (dt.time(*numbers[:2]), dt.time(*numbers[2:]))
+def test_kosai_business_hours_without_days_are_flagged_with_their_hours():
+    hours_only = sorted(
+        {text for row in kosai_rows() if HOURS_PATTERN.fullmatch(text := row["business_hours"])}
+    )
+    assert len(hours_only) > 10
+    for text in hours_only:
+        numbers = [int(n) for n in re.findall(r"\d+", text)]
+        schedule = parse_schedule(text)
+        assert schedule.rules == (), text
+        assert schedule.needs_review == ("曜日がわかりません",), text
+        assert (schedule.opens_at, schedule.closes_at) == (
+            dt.time(*numbers[:2]),
+            dt.time(*numbers[2:]),
+        ), text
 
 
 @pytest.mark.parametrize(
@@ -491,6 +494,19 @@ def test_open_on_weekday_and_day():
 )
 def test_format_occurrence(occurrence, text):
     assert format_occurrence(occurrence) == text
+
+
+@pytest.mark.parametrize(
+    ("day", "today", "text"),
+    [
+        (D(2027, 1, 5), D(2026, 12, 20), "2027年1月5日(火) 10:00〜"),  # next year
+        (D(2026, 12, 28), D(2026, 12, 20), "12月28日(月) 10:00〜"),
+        (D(2026, 12, 28), D(2026, 1, 2), "2026年12月28日(月) 10:00〜"),  # 360 days ahead
+        (D(2026, 6, 14), D(2026, 6, 1), "6月14日(日) 10:00〜"),
+    ],
+)
+def test_format_occurrence_shows_the_year_of_a_date_far_from_today(day, today, text):
+    assert format_occurrence(Occurrence(day, dt.time(10)), today) == text
 
 
 # --- iCalendar ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import shapely
 from sqlalchemy import select
 
-from mapapp.areas import place_all_resources
+from mapapp.areas import link_parents, parent_coverage, parents_of, place_all_resources
 from mapapp.geo import JAPAN_LAT, JAPAN_LON, repair_polygon
 from mapapp.importing.errors import FileProblem, RowError, RowsRejected
 from mapapp.models import Area, Change, ImportRun
@@ -17,11 +18,14 @@ from mapapp.storage import Storage, bump_data_version
 from mapapp.text import looks_garbled, normalize_line
 
 # Attribute names that hold an area's name, most specific first. 国土数値情報: A27 (小学校区)
-# and A32 (中学校区) put the name in _007 in the older editions and _004 since 2021.
+# and A32 (中学校区) put the name in _007 in the older editions and _004 since 2021. e-Stat
+# 小地域: S_NAME is the 町丁・字等名称 (鷲津一丁目, 大字吉美); MOJI, the label text of the 2015
+# edition, stands in for a feature whose S_NAME is empty.
 NAME_FIELDS = (
     "name", "名称", "名前", "区域名", "地区名", "圏域名", "school_name",
-    "A27_007", "A32_007", "A27_004", "A32_004", "MOJI", "S_NAME", "N03_004",
+    "A27_007", "A32_007", "A27_004", "A32_004", "S_NAME", "MOJI", "N03_004",
 )  # fmt: skip
+NAME_FALLBACKS = {"S_NAME": "MOJI"}
 CODE_FIELDS = ("code", "コード", "区域コード", "A27_003", "A32_003", "KEY_CODE", "N03_007")
 KANA_FIELDS = ("kana", "かな", "ふりがな", "名称かな", "name_kana")
 POPULATION_FIELDS = {
@@ -29,7 +33,14 @@ POPULATION_FIELDS = {
     "pop_65": ("pop_65", "65歳以上", "65歳以上人口", "高齢者人口"),
     "pop_75": ("pop_75", "75歳以上", "75歳以上人口"),
 }
+# 市区町村名 columns other than e-Stat's and 国土数値情報's, which _municipality reads itself.
+MUNICIPALITY_FIELDS = ("市区町村名", "市町村名", "自治体名", "municipality")
+WATER_HCODE = 8154  # e-Stat HCODE: 8101 = 町丁・字等 (land), 8154 = 水面調査区
+PREVIEW_ROWS = 10  # areas shown by --dry-run
+LISTED = 5  # merged areas named one by one in the report; the rest are counted
 READABLE = (".geojson", ".json", ".zip", ".gpkg", ".shp")
+# A name that is only a code: 0101, A-12, 22221001. Real names have kana or kanji.
+_CODE_LIKE = re.compile(r"[0-9A-Za-z._\-/#()]*[0-9][0-9A-Za-z._\-/#()]*")
 
 
 @dataclass
@@ -45,6 +56,19 @@ class AreaReport:
     warnings: list[str] = field(default_factory=list)
     outside_resources: int = 0
     dry_run: bool = False
+    merged: list[str] = field(default_factory=list)  # 「KEY_CODE … の 2 図形を 1 区域に…」
+    skipped_water: list[str] = field(default_factory=list)  # water-only features left out
+    parents: list[str] = field(default_factory=list)  # how many areas have parents, per kind
+    preview: list[AreaPreview] = field(default_factory=list)  # the first areas, as stored
+
+
+@dataclass(frozen=True)
+class AreaPreview:
+    name: str
+    code: str
+    municipality: str
+    layer: int
+    parents: str  # 「中学校区 西中学校区（100%）、小学校区 南小学校区（70%）」 or ""
 
 
 def import_areas(
@@ -62,7 +86,9 @@ def import_areas(
     """Import the polygons of one file as areas of ``layer``, then re-place every resource.
 
     Areas are keyed by their code (or name) within ``source`` (default ``layerN:kind``), so a
-    revised boundary file updates the areas it names. Raises FileProblem or RowsRejected.
+    revised boundary file updates the areas it names; features sharing a key become one area.
+    The parents of this layer and of the layer below are recomputed (mapapp.areas.link_parents).
+    Raises FileProblem or RowsRejected.
     """
     path = Path(path)
     if layer not in (1, 2, 3):
@@ -73,62 +99,233 @@ def import_areas(
     progress("読み込み", 0, 1)
     frame = _read_frame(path, crs)
     progress("読み込み", 1, 1)
-    columns = [c for c in frame.columns if c != "geometry"]
-    name_field = name_field or next((c for c in NAME_FIELDS if c in columns), None)
-    if not name_field or name_field not in columns:
-        raise FileProblem(
-            f"名前の列がわかりません。--name-field で指定してください（列: {'、'.join(columns)}）"
-        )
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    name_field = _choose_name_field(frame, columns, name_field)
     code_field = next((c for c in CODE_FIELDS if c in columns), None)
+    report = AreaReport(path.name, layer, kind_label, name_field, dry_run=dry_run)
+    source = source or f"layer{layer}:{kind_label}"
+
+    parts, errors = _read_parts(frame, columns, name_field, code_field)
+    areas = _merge_parts(parts, errors, report, code_field, name_field)
+    if errors:
+        raise RowsRejected(sorted(errors, key=lambda e: e.row), len(frame))
+    if not areas:
+        raise FileProblem("区域が一つもありません")
+    _warn_about_names(frame, columns, report, [a["name"] for a in areas.values()])
+
+    with storage.transaction(commit=not dry_run) as session:
+        stored = _write_areas(session, report, areas, source, layer, kind_label, path.name)
+        report.parents = _parent_lines(session, layer, kind_label)
+        report.preview = _preview(session, list(stored.values())[:PREVIEW_ROWS])
+        progress("区域の判定", 0, 1)
+        report.outside_resources = len(place_all_resources(session))
+        progress("区域の判定", 1, 1)
+    return report
+
+
+def _choose_name_field(frame, columns: list[str], name_field: str | None) -> str:
+    """The column named by --name-field, else the first known one; else a FileProblem that
+    lists every text column with sample values, for the user to choose from."""
+    chosen = name_field or next((c for c in NAME_FIELDS if c in columns), None)
+    if chosen and chosen in columns:
+        return chosen
+    missing = f"（「{name_field}」という列はありません）" if name_field else ""
+    texts = _text_columns(frame, columns)
+    listing = "\n".join(f"  {c}（例: {'、'.join(samples)}）" for c, samples in texts.items())
+    others = [c for c in columns if c not in texts]
+    raise FileProblem(
+        f"名前の列がわかりません{missing}。区域名の入った列を --name-field で指定してください。"
+        + (f"\n文字の列と値の例:\n{listing}" if texts else "\n文字の列がありません。")
+        + (f"\nほかの列: {'、'.join(others)}" if others else "")
+    )
+
+
+def _text_columns(frame, columns: list[str], samples: int = 3) -> dict[str, list[str]]:
+    """{column: up to ``samples`` distinct values} for the columns that hold text."""
+    found: dict[str, list[str]] = {}
+    for column in columns:
+        values: list[str] = []
+        for value in frame[column]:
+            text = normalize_line(value) if isinstance(value, str) else ""
+            if text and text not in values:
+                values.append(text if len(text) <= 20 else text[:19] + "…")
+                if len(values) == samples:
+                    break
+        if values:
+            found[column] = values
+    return found
+
+
+def _read_parts(frame, columns, name_field, code_field) -> tuple[dict[str, list[dict]], list]:
+    """The features grouped by key (code, else name), each with what it holds."""
     kana_field = next((c for c in KANA_FIELDS if c in columns), None)
     pop_fields = {
         k: next((c for c in v if c in columns), None) for k, v in POPULATION_FIELDS.items()
     }
-    report = AreaReport(path.name, layer, kind_label, name_field, dry_run=dry_run)
-    source = source or f"layer{layer}:{kind_label}"
-
+    fallback = NAME_FALLBACKS.get(name_field)
+    fallback = fallback if fallback in columns else None
     errors: list[RowError] = []
-    areas: dict[str, dict] = {}
+    parts: dict[str, list[dict]] = {}
     for number, (_, row) in enumerate(frame.iterrows(), start=1):
         name = normalize_line(_text(row.get(name_field)))
+        if not name and fallback:
+            name = normalize_line(_text(row.get(fallback)))
+        code = normalize_line(_text(row.get(code_field))) if code_field else ""
+        water = "HCODE" in columns and _int(row.get("HCODE")) == WATER_HCODE
         geom, repaired = repair_polygon(row.geometry)
-        if not name:
+        if not (code or name) and not water:
             errors.append(RowError(number, name_field, "名前が空です", "件目"))
             continue
         if geom is None:
             errors.append(RowError(number, "geometry", "面（ポリゴン）ではありません", "件目"))
             continue
-        if repaired:
+        parts.setdefault(code or name or f"#{number}", []).append(
+            {
+                "number": number,
+                "name": name,
+                "code": code,
+                "water": water,
+                "geom": geom,
+                "repaired": repaired,
+                "kana": normalize_line(_text(row.get(kana_field))) if kana_field else "",
+                "municipality": _municipality(row, columns),
+                **{k: _int(row.get(c)) if c else None for k, c in pop_fields.items()},
+            }
+        )
+    return parts, errors
+
+
+def _merge_parts(parts, errors, report, code_field, name_field) -> dict[str, dict]:
+    """One area per key: features that share a code (e-Stat repeats KEY_CODE for an area in
+    several pieces, and for its 水面) become one (Multi)Polygon, and the report says so.
+    Population is added up: e-Stat puts an area's count on one piece and 0 on the others."""
+    areas: dict[str, dict] = {}
+    water_only: list[str] = []
+    for key, group in parts.items():
+        land = [p for p in group if not p["water"]]
+        if not land:
+            water_only.append(key if group[0]["code"] or group[0]["name"] else "")
+            continue
+        names = list(dict.fromkeys(p["name"] for p in land + group if p["name"]))
+        if not names:
+            errors.append(RowError(group[0]["number"], name_field, "名前が空です", "件目"))
+            continue
+        name = names[0]
+        if any(p["repaired"] for p in group):
             report.repaired.append(name)
         if looks_garbled(name):
             report.warnings.append(
                 f"「{name}」は文字化けしているようです（文字コードを確認してください）"
             )
-        code = normalize_line(_text(row.get(code_field))) if code_field else ""
-        key = code or name
-        if key in areas:
-            errors.append(
-                RowError(number, code_field or name_field, f"「{key}」が重複しています", "件目")
+        geom = group[0]["geom"]
+        if len(group) > 1:
+            geom, _ = repair_polygon(shapely.union_all([p["geom"] for p in group]))
+            where = f"{code_field} {key}" if group[0]["code"] else f"名前「{key}」"
+            water = sum(p["water"] for p in group)
+            report.merged.append(
+                f"{where}（{name}）の {len(group)} 図形を 1 区域にまとめました"
+                + (f"（うち水面 {water}）" if water else "")
             )
-            continue
+            if len(names) > 1:
+                report.warnings.append(
+                    f"{where} の図形の名前が違います（{'、'.join(names)}）。「{name}」にしました"
+                )
         areas[key] = {
             "name": name,
-            "code": code,
-            "kana": normalize_line(_text(row.get(kana_field))) if kana_field else "",
-            "geom": shapely.set_precision(geom, 1e-7) if not geom.is_empty else geom,
-            **{k: _int(row.get(c)) if c else None for k, c in pop_fields.items()},
+            "code": group[0]["code"],
+            "kana": next((p["kana"] for p in group if p["kana"]), ""),
+            "municipality": next((p["municipality"] for p in group if p["municipality"]), ""),
+            "geom": shapely.set_precision(geom, 1e-7),
+            **{k: _sum(p[k] for p in group) for k in POPULATION_FIELDS},
         }
-    if errors:
-        raise RowsRejected(errors, len(frame))
-    if not areas:
-        raise FileProblem("区域が一つもありません")
+    if water_only:
+        keys = [k for k in water_only if k]
+        more = " ほか" if len(keys) > LISTED else ""
+        listed = f"（{'、'.join(keys[:LISTED])}{more}）" if keys else ""
+        report.skipped_water.append(
+            f"水面だけの図形（HCODE {WATER_HCODE}）{len(water_only)} 件は"
+            f"区域にしませんでした{listed}"
+        )
+    return areas
 
-    with storage.transaction(commit=not dry_run) as session:
-        _write_areas(session, report, areas, source, layer, kind_label, path.name)
-        progress("区域の判定", 0, 1)
-        report.outside_resources = len(place_all_resources(session))
-        progress("区域の判定", 1, 1)
-    return report
+
+def _sum(values) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _municipality(row, columns) -> str:
+    """市区町村名 as addresses write it: e-Stat GST_NAME + CSS_NAME (浜松市中区) or CITY_NAME,
+    国土数値情報 N03_003 + N03_004 for a ward or a 郡 (浜松市中区, 浜名郡新居町), or a column
+    such as 市区町村名; "" when the file does not say."""
+
+    def value(column: str) -> str:
+        return normalize_line(_text(row.get(column))) if column in columns else ""
+
+    if value("GST_NAME"):
+        return value("GST_NAME") + value("CSS_NAME")
+    if value("CITY_NAME"):
+        return value("CITY_NAME")
+    if value("N03_004"):
+        upper = value("N03_003")
+        return upper + value("N03_004") if upper.endswith(("市", "郡")) else value("N03_004")
+    return next((value(c) for c in MUNICIPALITY_FIELDS if value(c)), "")
+
+
+def _warn_about_names(frame, columns, report, names: list[str]) -> None:
+    """Warn when every name is a number or a code: the wrong column was probably chosen."""
+    if not names or not all(_CODE_LIKE.fullmatch(n) for n in names):
+        return
+    examples = "、".join(names[:3])
+    better = {
+        c: v
+        for c, v in _text_columns(frame, columns).items()
+        if c != report.name_field and not all(_CODE_LIKE.fullmatch(x) for x in v)
+    }
+    hint = "".join(f"\n    {c}（例: {'、'.join(v)}）" for c, v in better.items())
+    report.warnings.append(
+        f"名前の列「{report.name_field}」の値がすべて数字や記号です（例: {examples}）。"
+        "区域名の列を --name-field で指定してください" + (f"。名前らしい列:{hint}" if hint else "")
+    )
+
+
+def _parent_lines(session, layer: int, kind_label: str) -> list[str]:
+    """How many areas of this layer have a parent, and how many of the layer below lie in
+    areas of this kind."""
+    lines = []
+    if layer > 1:
+        total, linked = parent_coverage(session, layer)
+        for kind, n in linked.items():
+            lines.append(
+                f"第{layer}層の {total} 区域のうち {n} 区域が 第{layer - 1}層 {kind} に入ります"
+            )
+        if total and not linked and parent_coverage(session, layer - 1)[0]:
+            lines.append(f"第{layer}層の区域は、どの第{layer - 1}層の区域にも入りません")
+    if layer < 3:
+        total, linked = parent_coverage(session, layer + 1)
+        if total:
+            lines.append(
+                f"第{layer + 1}層の {total} 区域のうち {linked.get(kind_label, 0)} 区域が "
+                f"この{kind_label}のどれかに入ります"
+            )
+    return lines
+
+
+def _preview(session, areas: list[Area]) -> list[AreaPreview]:
+    parents = parents_of(session, [a.id for a in areas])
+    return [
+        AreaPreview(
+            a.name,
+            a.code,
+            a.municipality,
+            a.layer,
+            "、".join(
+                f"{kind} {name}" + (f"（{share:.0%}）" if share is not None else "")
+                for kind, name, share in parents[a.id]
+            ),
+        )
+        for a in areas
+    ]
 
 
 def _read_frame(path: Path, crs: str | None):
@@ -207,17 +404,21 @@ def _int(value) -> int | None:
         return None
 
 
-def _write_areas(session, report, areas, source, layer, kind_label, filename) -> None:
+def _write_areas(session, report, areas, source, layer, kind_label, filename) -> dict[str, Area]:
+    """Create or update the areas (keyed within ``source``), then relink parents; returns
+    the stored areas in file order."""
     run = ImportRun(target="areas", source=source, profile=kind_label, filename=filename)
     session.add(run)
     session.flush()
     existing = {a.source_key: a for a in session.scalars(select(Area).where(Area.source == source))}
+    stored: dict[str, Area] = {}
     for key, values in areas.items():
         minx, miny, maxx, maxy = values["geom"].bounds
         values = {**values, "min_lon": minx, "min_lat": miny, "max_lon": maxx, "max_lat": maxy}
         area = existing.get(key)
         if area is None:
             area = Area(source=source, source_key=key, layer=layer, kind_label=kind_label, **values)
+            stored[key] = area
             session.add(area)
             session.flush()
             session.add(
@@ -225,6 +426,7 @@ def _write_areas(session, report, areas, source, layer, kind_label, filename) ->
             )
             report.created += 1
             continue
+        stored[key] = area
         changed = [k for k, v in values.items() if not _same(getattr(area, k), v)]
         if area.layer != layer or area.kind_label != kind_label:
             changed += ["layer"]
@@ -246,26 +448,17 @@ def _write_areas(session, report, areas, source, layer, kind_label, filename) ->
         else:
             report.unchanged += 1
     session.flush()
-    _link_parents(session, layer)
+    # Both the areas of this file and those of the layer below may have a new parent; links
+    # to the other kinds come out of the shapes again, so none is lost.
+    link_parents(session, {layer, layer + 1})
     run.rows_total = len(areas)
     run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
     if report.created or report.updated:
         bump_data_version(session)
+    return stored
 
 
 def _same(old, new) -> bool:
     if hasattr(old, "equals_exact"):
         return bool(old.equals_exact(new, 1e-9)) if new is not None else False
     return old == new
-
-
-def _link_parents(session, layer: int) -> None:
-    """Each area's parent: the area one layer up that contains its representative point."""
-    all_areas = list(session.scalars(select(Area)))
-    for area in all_areas:
-        uppers = [a for a in all_areas if a.layer == area.layer - 1]
-        if not uppers or area.layer != layer and area.layer - 1 != layer:
-            continue
-        point = area.geom.representative_point()
-        found = [a for a in uppers if a.geom.covers(point)]
-        area.parent_id = found[0].id if len(found) == 1 else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 from mapapp.models import Coverage, LocationPrecision, ResourceStatus
 from mapapp.text import normalize_line
@@ -162,3 +163,69 @@ def coarsen_address(address: str) -> str:
     if _PERSON.search(head):  # 「鷲津山田様宅」: no way to tell the town from the name
         return ""
     return head.rstrip(" -‐－ー−の")
+
+
+# --- optional columns: a bad value is reported and left out, the row is kept ---------------
+
+_NO_VALUE = {"-", "－", "ー", "―", "なし", "無し", "無", "特になし", "該当なし", "未定"}
+_URL = re.compile(r"https?://[^\s<>\"'{}|\\^`]+", re.IGNORECASE)
+_BARE_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?:[/?#][^\s<>\"']*)?", re.IGNORECASE
+)
+
+
+def parse_url(text: str) -> tuple[str, str]:
+    """A web address and, when it had to be completed, a note saying how.
+
+    ``https://…`` and ``http://…`` are kept; ``www.example.jp`` (no scheme) gets ``https://``
+    with a note; 「なし」 and dashes mean no address. FieldProblem for anything else, such as
+    ``http//…`` or an e-mail address: a broken link is worse than none.
+
+    >>> parse_url("www.example.jp/salon")
+    ('https://www.example.jp/salon', 'URL「www.example.jp/salon」に https:// を付けました')
+    """
+    value = normalize_line(text)
+    if not value or value in _NO_VALUE:
+        return "", ""
+    if _URL.fullmatch(value):
+        host = urlsplit(value).hostname or ""
+        if "." in host:
+            return value, ""
+        raise FieldProblem(f"URL「{value}」にはサイトの名前（example.jp など）がありません")
+    if "@" in value and " " not in value:
+        raise FieldProblem(f"URL「{value}」はメールアドレスのようです")
+    if _BARE_HOST.fullmatch(value):
+        return f"https://{value}", f"URL「{value}」に https:// を付けました"
+    raise FieldProblem(f"URL「{value}」は読めません（http:// か https:// で始めてください）")
+
+
+_DATE_LIKE = re.compile(
+    r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|(?:令和|平成|昭和|R|H)\s*(?:\d{1,2}|元)[-/.年]\d{1,2}[-/.月]\d{1,2}日?",
+    re.IGNORECASE,
+)
+_EXPONENT = re.compile(r"\d(?:\.\d+)?E\+?\d+", re.IGNORECASE)
+_ZERO_DROPPED = re.compile(r"[1-9]\d{8,9}")
+
+
+def parse_contact(text: str) -> tuple[str, str]:
+    """The 連絡先 as written (「社協 053-576-1234」 is a fine contact) and a note when changed.
+
+    Only what is plainly not a contact is refused (FieldProblem): a web address, a date, or
+    a number Excel turned into 5.3E+10. A 9–10 digit number without its leading 0 (Excel
+    drops it; no number in Japan is dialled that way) gets the 0 back, with a note.
+    """
+    value = normalize_line(text)
+    if not value:
+        return "", ""
+    if _URL.fullmatch(value) or re.match(r"(?:https?\W|www\.)", value, re.IGNORECASE):
+        raise FieldProblem(f"連絡先「{value}」は URL です（URL の列に書いてください）")
+    if _DATE_LIKE.fullmatch(value):
+        raise FieldProblem(f"連絡先「{value}」は日付です（電話番号を書いてください）")
+    if _EXPONENT.fullmatch(value):
+        raise FieldProblem(
+            f"連絡先「{value}」は Excel で数値にされ、番号の一部が失われています"
+            "（セルを文字列にして書き直してください）"
+        )
+    if _ZERO_DROPPED.fullmatch(value):
+        return f"0{value}", f"連絡先「{value}」は先頭の 0 が落ちているようなので補いました"
+    return value, ""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from mapapp.importing.errors import FileProblem
+from mapapp.text import unify_line_breaks
 
 
 @functools.lru_cache(maxsize=4096)
@@ -37,7 +38,9 @@ class Profile:
     ``columns`` maps a field to the header(s) it comes from (several are joined with a
     space); ``key_columns`` make the stable key of a row within its source; ``id_columns``
     are the file's own id, whose repeats are reported; ``kind_columns`` name the kind, most
-    specific first.
+    specific first. ``source_column`` splits a dataset published one file per service into
+    one source per service (``default_source:value``), so that each file is kept up to date,
+    and closed, on its own.
     """
 
     name: str
@@ -49,6 +52,7 @@ class Profile:
     kind_columns: tuple[str, ...] = ()
     default_source: str = ""
     default_kind: str = ""  # for files of one kind only, such as the MHLW 通いの場 list
+    source_column: str = ""
     adjust: Callable[[Mapping[str, str], Fields], None] | None = None
     optional_signature: tuple[str, ...] = field(default=())
 
@@ -160,17 +164,74 @@ MHLW = Profile(
 )
 
 
+# --- 利用できる曜日・時間の列（自治体標準・介護サービス情報公表）と家に来るサービス -----------
+
+# A sentence of 特記事項 that says when the place is closed goes to 休み; the rest (土曜は午前のみ,
+# 要予約…) stays with the 開催日時, where what the schedule reader cannot use is flagged.
+_CLOSING = re.compile(r"休み|休館|休業|休所|休園|休診|定休|閉館|閉所|除く|除き|年末年始|お盆")
+_OPENING = re.compile(r"営業|開館|開所|利用でき|利用可|実施します")
+_SECONDS = re.compile(r"^(\d{1,2}:\d{2}):\d{2}$")  # 09:00:00 from an Excel time cell
+
+
+def hours_texts(days: str, opens: str, closes: str, notes: str) -> tuple[str, str]:
+    """(開催日時, 休み) text from 利用可能曜日, 開始時間, 終了時間 and 特記事項.
+
+    >>> hours_texts("月,火,水,木,金", "09:00", "17:00", "年末年始は休館。土曜は午前のみ")
+    ('月,火,水,木,金 09:00〜17:00\\n土曜は午前のみ', '年末年始は休館')
+    """
+    opens, closes = (_SECONDS.sub(r"\1", t.strip()) for t in (opens, closes))
+    times = f"{opens}〜{closes}" if opens or closes else ""
+    first = " ".join(t for t in (days.strip(), times) if t)
+    schedule, closed = [first] if first else [], []
+    for sentence in re.split(r"[。\n]+", unify_line_breaks(notes)):
+        sentence = sentence.strip()
+        if sentence:
+            about_closing = _CLOSING.search(sentence) and not _OPENING.search(sentence)
+            (closed if about_closing else schedule).append(sentence)
+    return "\n".join(schedule), "\n".join(closed)
+
+
+def _first(values: Mapping[str, str], *headers: str) -> str:
+    return next((v for h in headers if (v := values.get(header_key(h), "").strip())), "")
+
+
+# Services that come to the resident's home serve the whole town, not a walking radius.
+_COMES_HOME = re.compile(r"訪問|定期巡回|夜間対応|居宅介護支援|介護予防支援|居宅療養|福祉用具")
+
+
+def comes_home(service: str) -> bool:
+    return bool(_COMES_HOME.search(service))
+
+
 # --- 自治体標準オープンデータセット（公共施設一覧・介護サービス事業所一覧 など） -------------
+
+_STANDARD_NOTES = (
+    "利用可能日時特記事項",
+    "利用可能曜日特記事項",
+    "利用可能曜日特記事項（留意事項）",
+)
 
 
 def _standard_adjust(values: Mapping[str, str], out: Fields) -> None:
     if not out.get("address"):
         out["address"] = values.get(header_key("所在地_連結表記"), "").strip()
+    out["organization"] = _first(values, "法人の名称", "団体名")
+    out["description"] = "\n".join(
+        v for h in ("説明", "備考") if (v := values.get(header_key(h), "").strip())
+    )
+    out["schedule_text"], out["closed_text"] = hours_texts(
+        _first(values, "利用可能曜日"),
+        _first(values, "開始時間"),
+        _first(values, "終了時間"),
+        _first(values, *_STANDARD_NOTES),
+    )
+    if comes_home(_first(values, "サービス種別", "サービスの種類")):
+        out["coverage"] = "全域"
 
 
 STANDARD = Profile(
     name="standard",
-    label="自治体標準オープンデータセット（名称, 名称_カナ, 住所, 緯度, 経度…）",
+    label="自治体標準オープンデータセット（名称, 名称_カナ, 住所, 緯度, 経度, 利用可能曜日…）",
     signature=("名称", "名称_カナ", "緯度", "経度"),
     columns={
         "name": ("名称",),
@@ -179,14 +240,60 @@ STANDARD = Profile(
         "venue": ("方書",),
         "public_contact": ("電話番号",),
         "url": ("URL",),
-        "description": ("備考",),
+        "capacity": ("定員",),
         "lat": ("緯度",),
         "lon": ("経度",),
     },
     key_columns=("ID",),
     id_columns=("ID",),
-    kind_columns=("種別", "サービス種別", "分類", "種類"),
+    kind_columns=("種別", "サービス種別", "サービスの種類", "分類", "種類"),
     adjust=_standard_adjust,
+)
+
+
+# --- 介護サービス情報公表システムのオープンデータ（厚生労働省、サービスの種類ごとの CSV） ------
+
+
+def _kaigo_adjust(values: Mapping[str, str], out: Fields) -> None:
+    service = _first(values, "サービスの種類")
+    out["schedule_text"], out["closed_text"] = hours_texts(
+        _first(values, "利用可能曜日"),
+        "",
+        "",
+        _first(values, "利用可能曜日特記事項（留意事項）", "利用可能曜日特記事項"),
+    )
+    if comes_home(service):
+        out["coverage"] = "全域"
+        out["capacity"] = ""  # no places to fill: the column holds other numbers for these
+    elif out.get("capacity", "") in ("0", "０"):
+        out["capacity"] = ""  # 0 is written for 「未記入」
+
+
+KAIGO = Profile(
+    name="kaigo",
+    label="介護サービス情報公表システムのオープンデータ（事業所名, サービスの種類, 事業所番号…）",
+    signature=("事業所名", "サービスの種類", "事業所番号"),
+    columns={
+        "name": ("事業所名",),
+        "kana": ("事業所名カナ",),
+        "address": ("住所",),
+        "venue": ("方書（ビル名等）",),
+        "public_contact": ("電話番号",),
+        "organization": ("法人の名称",),
+        "capacity": ("定員",),
+        "url": ("URL",),
+        "description": ("備考",),
+        "lat": ("緯度",),
+        "lon": ("経度",),
+    },
+    # One 事業所 offers several services, each its own row (and its own file): the service is
+    # part of the key, and a 事業所番号 that repeats with another service is no repeat.
+    key_columns=("事業所番号", "サービスの種類"),
+    id_columns=("事業所番号", "サービスの種類"),
+    kind_columns=("サービスの種類",),
+    default_source="kaigo",
+    source_column="サービスの種類",
+    adjust=_kaigo_adjust,
 )
 
 
@@ -226,15 +333,70 @@ OWN_COLUMNS: tuple[tuple[str, str], ...] = (
 OWN = Profile(
     name="own",
     label="このシステムの書き出し形式（出典ID, 種別, 名称, 緯度, 経度…）",
-    signature=("出典ID", "種別", "名称", "緯度", "経度"),
+    signature=("出典ID", "種別", "名称"),
     columns={field_name: (header,) for header, field_name in OWN_COLUMNS},
     key_columns=("出典ID",),
     id_columns=("出典ID",),
     kind_columns=("種別",),
-    default_source="own",
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (OWN, CAREMAP, MHLW, STANDARD)}
+# --- 社協・市町村の一覧表（サロン一覧など: 名称, 会場, 住所, 開催日時; 座標は無いのが普通） ----
+
+LIST_NAME_HEADERS = ("名称", "サロン名", "団体名", "グループ名", "教室名", "会の名称", "施設名")
+LIST_PLACE_HEADERS = (
+    "会場", "会場名", "開催場所", "活動場所", "実施場所", "場所", "住所", "所在地",
+)  # fmt: skip
+
+LIST = Profile(
+    name="list",
+    label="一覧表（名称・会場・住所・開催日時など。緯度・経度は無くてもよい）",
+    signature=(),
+    columns={
+        "name": LIST_NAME_HEADERS,
+        "kana": ("ふりがな", "フリガナ", "名称かな", "よみがな"),
+        "organization": ("運営団体", "主催", "主催者", "運営主体", "実施主体"),
+        "venue": ("会場", "会場名", "開催場所", "活動場所", "実施場所", "場所"),
+        "address": ("住所", "所在地", "会場住所", "会場の住所", "開催場所住所"),
+        "schedule_text": (
+            "開催日時",
+            "開催日",
+            "活動日",
+            "活動日時",
+            "日時",
+            "開催曜日",
+            "時間",
+            "開催時間",
+            "活動時間",
+        ),
+        "closed_text": ("休み", "休館日", "定休日"),
+        "fee_text": ("参加費", "会費", "費用", "利用料"),
+        "target_text": ("対象者", "対象"),
+        "capacity": ("定員",),
+        "public_contact": (
+            "連絡先",
+            "問い合わせ先",
+            "問合せ先",
+            "お問い合わせ",
+            "電話番号",
+            "電話",
+        ),
+        "description": ("内容", "活動内容", "備考"),
+        "status": ("状態",),
+        "lat": ("緯度",),
+        "lon": ("経度",),
+    },  # fmt: skip
+    kind_columns=("種別", "種類", "分類"),
+)
+
+
+def _looks_like_list(keys: set[str]) -> bool:
+    """A list with a name column and a venue or address column, whatever else it has."""
+    return any(header_key(h) in keys for h in LIST_NAME_HEADERS) and any(
+        header_key(h) in keys for h in LIST_PLACE_HEADERS
+    )
+
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (OWN, CAREMAP, MHLW, KAIGO, STANDARD, LIST)}
 
 
 def detect_profile(headers: tuple[str, ...]) -> Profile:
@@ -243,7 +405,9 @@ def detect_profile(headers: tuple[str, ...]) -> Profile:
     FileProblem when none fits. The own format is tried first, as it is the most specific.
     """
     keys = {header_key(h) for h in headers}
-    found = [p for p in PROFILES.values() if p.matches(keys)]
+    found = [p for p in PROFILES.values() if p.signature and p.matches(keys)]
+    if not found and _looks_like_list(keys):
+        found = [LIST]
     if not found:
         raise FileProblem(
             "列の見出しから形式がわかりません。--profile で形式を選ぶか、--map で列を対応させて"

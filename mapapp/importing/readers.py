@@ -69,19 +69,22 @@ def _read_csv(data: bytes, delimiter: str) -> Table:
         raise FileProblem(f"CSV として読めません: {exc}") from exc
     headers = _clean_headers(header_row)
     rows = []
+    # Rows are counted as a spreadsheet shows them (the header is row 1), not by physical
+    # line: a quoted cell with line breaks in it is one row.
+    number = 1
     try:
-        for values in reader:
+        for number, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
                 continue
             if len(values) > len(headers) and any(v.strip() for v in values[len(headers) :]):
                 raise FileProblem(
-                    f"{reader.line_num}行目: 見出しより列が多いです（{len(values)} 列、見出しは "
+                    f"{number}行目: 見出しより列が多いです（{len(values)} 列、見出しは "
                     f"{len(headers)} 列）"
                 )
             padded = values + [""] * (len(headers) - len(values))
-            rows.append(Row(reader.line_num, dict(zip(headers, padded, strict=False))))
+            rows.append(Row(number, dict(zip(headers, padded, strict=False))))
     except csv.Error as exc:
-        raise FileProblem(f"{reader.line_num}行目: CSV として読めません: {exc}") from exc
+        raise FileProblem(f"{number + 1}行目: CSV として読めません: {exc}") from exc
     return Table(headers, rows, encoding, "行")
 
 

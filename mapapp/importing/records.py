@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -11,7 +10,7 @@ from mapapp.fees import parse_fee
 from mapapp.geo import InvalidCoordinate, check_lat_lon
 from mapapp.importing import fields as parse
 from mapapp.importing.fields import FieldProblem
-from mapapp.models import Coverage, LocationPrecision, ResourceStatus
+from mapapp.models import Coverage, LocationPrecision, Placement, ResourceStatus
 from mapapp.schedule import parse_resource_schedule, weekday_mask
 from mapapp.taxonomy import Taxonomy
 from mapapp.text import normalize_line, normalize_text, reading, unify_line_breaks
@@ -33,8 +32,8 @@ class ResourceRecord:
     source_key: str
     kind: str
     name: str
-    lat: float
-    lon: float
+    lat: float | None  # None until placed (see mapapp.placement)
+    lon: float | None
     kind_text: str = ""
     kana: str = ""
     organization: str = ""
@@ -59,8 +58,11 @@ class ResourceRecord:
     tags: list[str] = field(default_factory=list)
     # The file's own id before repeats were told apart by name (see writer._reconcile_keys).
     plain_key: str = ""
+    # How the point was found (位置の精度), and what it was found from, for staff.
+    placement: Placement = Placement.COORDINATES
+    placement_note: str = ""
     # For a private home: the exact point, used only to find its areas, never stored.
-    placement: tuple[float, float] | None = None
+    private_point: tuple[float, float] | None = None
     # Derived from the texts above (see derive()).
     reading: str = ""
     open_weekdays: int = 0
@@ -68,9 +70,8 @@ class ResourceRecord:
     schedule_rules: list[dict] = field(default_factory=list)
     fee_unit: str = "unknown"
     fee_amount_yen: int | None = None
-
-
-_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+    # Optional values that were left out or completed, by field: reported, the row is kept.
+    warnings: dict[str, str] = field(default_factory=dict)
 
 
 def build_record(
@@ -92,13 +93,12 @@ def build_record(
     name = normalize_line(texts.get("name", ""))
     if not name:
         problems["name"] = "名称が空です"
-    lat = attempt("lat", parse.parse_float, texts.get("lat", ""), "緯度")
-    lon = attempt("lon", parse.parse_float, texts.get("lon", ""), "経度")
-    if lat is not None and lon is not None:
-        attempt("lat", check_lat_lon, lat, lon)
-    url = normalize_line(texts.get("url", ""))
-    if url and not _URL.match(url):
-        problems["url"] = f"URL「{url}」は http:// か https:// で始めてください"
+    lat, lon = _point(texts.get("lat", ""), texts.get("lon", ""), attempt, problems)
+    warnings: dict[str, str] = {}
+    url = _optional(warnings, "url", parse.parse_url, texts.get("url", ""))
+    contact = _optional(
+        warnings, "public_contact", parse.parse_contact, texts.get("public_contact", "")
+    )
     if not taxonomy.has_kind(kind):
         problems["kind"] = f"種別「{kind}」は分類表にありません"
 
@@ -107,8 +107,9 @@ def build_record(
         source_key="",
         kind=kind,
         name=name,
-        lat=lat or 0.0,
-        lon=lon or 0.0,
+        lat=lat,
+        lon=lon,
+        placement=Placement.COORDINATES if lat is not None else Placement.NONE,
         kind_text=normalize_line(texts.get("kind_text", "")),
         kana=normalize_line(texts.get("kana", "")),
         organization=normalize_line(texts.get("organization", "")),
@@ -127,12 +128,13 @@ def build_record(
         capacity=attempt("capacity", parse.parse_count, texts.get("capacity", "")),
         pickup=attempt("pickup", parse.parse_flag, texts.get("pickup", "")),
         meals=attempt("meals", parse.parse_flag, texts.get("meals", "")),
-        public_contact=normalize_line(texts.get("public_contact", "")),
+        public_contact=contact,
         url=url,
         description=normalize_text(texts.get("description", "")),
         status=attempt("status", parse.parse_status, texts.get("status", "")),
         verified_on=attempt("verified_on", parse.parse_date, texts.get("verified_on", "")),
         tags=parse.split_list(texts.get("tags", "")),
+        warnings=warnings,
     )
     if record.coverage == Coverage.AREAS and not record.service_areas:
         problems["service_areas"] = "対象範囲が「区域」のときは対象区域を書いてください"
@@ -141,16 +143,53 @@ def build_record(
     if record.location_precision == LocationPrecision.CHOME:
         record.address = parse.coarsen_address(record.address)
         record.venue = ""  # often 「山田宅」: a private home is shown by its 丁目 only
-        record.placement = (record.lat, record.lon)
-        record.lat = round(record.lat, CHOME_DECIMALS)
-        record.lon = round(record.lon, CHOME_DECIMALS)
+        hide_home_point(record)
     derive(record)
     return record, problems
 
 
+def _optional(warnings: dict[str, str], field_name: str, function, text: str) -> str:
+    """An optional value: a bad one is left out and said, never a reason to drop the row."""
+    try:
+        value, note = function(text)
+    except FieldProblem as exc:
+        warnings[field_name] = f"{exc}。空欄にしました"
+        return ""
+    if note:
+        warnings[field_name] = note
+    return value
+
+
+def _point(lat_text: str, lon_text: str, attempt, problems) -> tuple[float | None, float | None]:
+    """Both coordinates, or neither (the row is placed later from its venue or address)."""
+    if not normalize_line(lat_text) and not normalize_line(lon_text):
+        return None, None
+    lat = attempt("lat", parse.parse_float, lat_text, "緯度")
+    lon = attempt("lon", parse.parse_float, lon_text, "経度")
+    if lat is not None and lon is not None:
+        attempt("lat", check_lat_lon, lat, lon)
+    if lat is None or lon is None or "lat" in problems:
+        return None, None
+    return lat, lon
+
+
+def hide_home_point(record: ResourceRecord) -> None:
+    """Keep a private home's exact point only to find its areas; what is stored is rough.
+
+    A point that is already a 町丁目's or 大字's representative point says nothing of the house.
+    """
+    if record.lat is None or record.lon is None:
+        return
+    if record.placement in (Placement.CHOME, Placement.OAZA):
+        return
+    record.private_point = (record.lat, record.lon)
+    record.lat = round(record.lat, CHOME_DECIMALS)
+    record.lon = round(record.lon, CHOME_DECIMALS)
+
+
 # Bump when the schedule, fee or reading parsers change what they read from the same text:
 # databases read by an older version are then recomputed on the next start (cli._storage).
-DERIVED_VERSION = "3"
+DERIVED_VERSION = "4"  # 4: no schedule rules for a reading a person must check
 
 
 def derive(record: ResourceRecord) -> None:

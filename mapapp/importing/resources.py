@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -9,12 +10,21 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from mapapp import duplicates
 from mapapp.importing.errors import FileProblem, RowError, RowsRejected
+from mapapp.importing.placing import (
+    GeocoderSettings,
+    PlacementSummary,
+    load_placer,
+    place_records,
+    save_geocode_cache,
+    venues_in,
+)
 from mapapp.importing.profiles import PROFILES, Profile, detect_profile, header_key, mapped_profile
 from mapapp.importing.readers import Table, read_table
 from mapapp.importing.records import ResourceRecord, build_record
 from mapapp.importing.writer import WriteResult, write_resources
-from mapapp.models import Area, Layer
+from mapapp.models import Area, Layer, Placement, Resource
 from mapapp.storage import Storage
 from mapapp.taxonomy import Taxonomy
 from mapapp.text import normalize_line, search_key
@@ -35,6 +45,9 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     close_missing: bool = False  # rows of the same source that the file no longer has → 終了
+    require_point: bool = False  # refuse rows that cannot be placed, instead of keeping them
+    municipalities: tuple[str, ...] = ()  # the town's own names, to read addresses without them
+    geocoder: GeocoderSettings = GeocoderSettings()
 
 
 @dataclass
@@ -48,6 +61,9 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     written: WriteResult | None = None
     dry_run: bool = False
+    placement: PlacementSummary | None = None
+    # Rows of this file that another source seems to list too (same name, within 50 m).
+    duplicates: list[duplicates.Pair] = field(default_factory=list)
 
 
 def import_resources(
@@ -68,6 +84,7 @@ def import_resources(
     progress("読み込み", 1, 1)
     profile = _choose_profile(table, options)
     fixed_kind = _fixed_kind(options.kind, taxonomy)
+    _require_kind(table, profile, fixed_kind)
     area_names = _area_names(storage)
 
     records: list[tuple[int, ResourceRecord]] = []
@@ -86,10 +103,17 @@ def import_resources(
             record.source = options.source or _row_source(values, profile, path)
             record.source_key = profile.key(values) if profile.key_columns else ""
             records.append((row.number, record))
+            warnings += _field_warnings(row.number, record, profile, table)
         if done % 2000 == 0 or done == total:
             progress("確認", done, total)
 
     warnings += _report_repeated_ids(table, keyed_rows, profile)
+    placement = _place(storage, records, options, progress)
+    if options.require_point:
+        errors += [
+            RowError(number, "緯度・経度", f"位置がわかりません（{reason}）", _unit(table))
+            for number, _name, reason in placement.not_placed
+        ]
     errors += _assign_keys(records, _unit(table))
     if errors and not options.skip_invalid:
         raise RowsRejected(sorted(errors, key=lambda e: e.row), total)
@@ -100,6 +124,7 @@ def import_resources(
         )
     bad_rows = {e.row for e in errors}
     good = [record for number, record in records if number not in bad_rows]
+    likely = _compare_with_other_sources(storage, good, options, _names_its_sources(table, profile))
 
     report = ImportReport(
         filename=path.name,
@@ -110,6 +135,8 @@ def import_resources(
         rejected=sorted(errors, key=lambda e: e.row),
         warnings=warnings,
         dry_run=options.dry_run,
+        placement=placement,
+        duplicates=likely,
     )
     report.written = write_resources(
         storage,
@@ -122,6 +149,25 @@ def import_resources(
         progress=progress,
     )
     return report
+
+
+def _place(storage, records, options: ImportOptions, progress) -> PlacementSummary:
+    """Points for the rows that came without coordinates (see mapapp.placement)."""
+    unplaced = [(n, r) for n, r in records if r.lat is None]
+    if not unplaced:
+        return PlacementSummary({Placement.COORDINATES: len(records)} if records else {})
+    progress("位置の推定", 0, len(unplaced))
+    placer, cache = load_placer(
+        storage, options.municipalities, options.geocoder, venues_in([r for _, r in records])
+    )
+    asked_before = set(cache)
+    try:
+        summary = place_records(records, placer)
+    finally:
+        if not options.dry_run:
+            save_geocode_cache(storage, asked_before, cache)
+    progress("位置の推定", len(unplaced), len(unplaced))
+    return summary
 
 
 def _choose_profile(table: Table, options: ImportOptions) -> Profile:
@@ -185,8 +231,80 @@ def _row_record(values, profile, fixed_kind, taxonomy, area_names):
 
 
 def _row_source(values, profile: Profile, path: Path) -> str:
-    own = normalize_line(values.get(header_key("出典"), "")) if profile.name == "own" else ""
-    return own or profile.default_source or f"{profile.name}:{path.stem}"
+    """The file's own 出典 column; else the profile's source (one per service where the data
+    is published so); else one named after the file alone, so that importing the same file
+    again with other options (--kind, --map, --profile) updates the same rows."""
+    named = " ".join(values.get(header_key(h), "") for h in profile.columns.get("source", ()))
+    if normalize_line(named):
+        return normalize_line(named)
+    if profile.source_column:
+        part = normalize_line(values.get(header_key(profile.source_column), ""))
+        return f"{profile.default_source}:{part}" if part else profile.default_source
+    return profile.default_source or f"file:{normalize_line(path.stem)}"
+
+
+def _require_kind(table: Table, profile: Profile, fixed_kind: str | None) -> None:
+    """Say once, before any row is read, that a file without a kind column needs --kind."""
+    if fixed_kind or profile.default_kind:
+        return
+    present = {header_key(h) for h in table.headers}
+    if not any(header_key(h) in present for h in profile.kind_columns):
+        columns = "・".join(profile.kind_columns) or "種別"
+        raise FileProblem(
+            f"このファイルには種別の列（{columns}）がありません。"
+            "--kind で種別を指定してください（例: --kind サロン、--kind 居場所）"
+        )
+
+
+def _field_warnings(number: int, record: ResourceRecord, profile: Profile, table: Table):
+    """The row's optional values that were left out or completed, as lines for the report."""
+    return [
+        str(RowError(number, _column_of(profile, name), reason, _unit(table)))
+        for name, reason in record.warnings.items()
+    ]
+
+
+def _names_its_sources(table: Table, profile: Profile) -> bool:
+    """True when the file has a 出典 column of its own (the own format, or mapped onto it)."""
+    present = {header_key(h) for h in table.headers}
+    return any(header_key(h) in present for h in profile.columns.get("source", ()))
+
+
+def _compare_with_other_sources(
+    storage: Storage, records: list[ResourceRecord], options: ImportOptions, named: bool
+) -> list[duplicates.Pair]:
+    """The rows another source lists too (same name within 50 m), for the report.
+
+    Stops the import (FileProblem) when its source is new and given by default (no --source,
+    no 出典 column: ``named`` is False), and most of its rows are another source's: that is
+    the same list under another name (the file was renamed, or was imported before under an
+    older default), and importing it would put every place on the map twice.
+    """
+    if not records:
+        return []
+    own_sources = sorted({r.source for r in records})
+    with storage.reading() as session:
+        stored = duplicates.stored_places(session)
+        known = session.scalar(select(Resource.id).where(Resource.source.in_(own_sources)).limit(1))
+    mine = [
+        duplicates.Place(i, r.source, r.name, r.lat, r.lon, r.address)
+        for i, r in enumerate(records)
+    ]
+    pairs = duplicates.likely_duplicates(mine, stored, by_address=True)
+    if options.source is None and not named and known is None:
+        rows_by_source: dict[str, set[int]] = defaultdict(set)
+        for pair in pairs:
+            rows_by_source[pair.second.source].add(pair.first.id)
+        if rows_by_source:
+            source, rows = max(rows_by_source.items(), key=lambda item: len(item[1]))
+            if len(rows) >= 2 and 2 * len(rows) >= len(records):
+                raise FileProblem(
+                    f"この一覧の行の多くは出典「{source}」と同じです（{len(records)} 行のうち "
+                    f"{len(rows)} 行が同じ名前・同じ場所）。同じ一覧なら --source "
+                    f"{shlex.quote(source)} を付けてください。別の一覧なら --source に新しい"
+                    "出典名を付けてください"
+                )
+    return [p for p in pairs if p.distance_m is not None]
 
 
 def _column_of(profile: Profile, field_name: str) -> str:

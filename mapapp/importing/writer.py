@@ -38,6 +38,8 @@ COLUMNS = (
     "address",
     "lat",
     "lon",
+    "placement",
+    "placement_note",
     "location_precision",
     "coverage",
     "coverage_m",
@@ -170,7 +172,7 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     _replace_links(session, touched)
     progress("区域の判定", 0, len(touched))
     outside = place_resources(
-        session, [(rid, *(r.placement or (r.lat, r.lon))) for rid, r in touched], shapes
+        session, [(rid, *(r.private_point or (r.lat, r.lon))) for rid, r in touched], shapes
     )
     names = {rid: r.name for rid, r in touched}
     result.outside_areas = [names[rid] for rid in outside]
@@ -248,12 +250,12 @@ def _reconcile_keys(records, existing) -> None:
 def _hide_private_homes(records, shapes, area_names: dict[int, str]) -> None:
     """Put each private home at the representative point of the 町丁 (第3層) it lies in, and
     name that 町丁 where nothing of the address could safely be kept."""
-    homes = [r for r in records if r.placement is not None]
+    homes = [r for r in records if r.private_point is not None]
     neighbourhoods = [s for s in shapes if s.layer == Layer.NEIGHBOURHOOD]
     if not homes or not neighbourhoods:
         return
     containing = areas_containing(
-        [h.placement[0] for h in homes], [h.placement[1] for h in homes], neighbourhoods
+        [h.private_point[0] for h in homes], [h.private_point[1] for h in homes], neighbourhoods
     )
     for home, found in zip(homes, containing, strict=True):
         if found:
@@ -271,7 +273,7 @@ def _values(record: ResourceRecord, org_ids: dict[str, int]) -> dict:
     values["organization_id"] = (
         org_ids.get(search_key(record.organization)) if record.organization else None
     )
-    for name in ("location_precision", "coverage", "status"):
+    for name in ("placement", "location_precision", "coverage", "status"):
         values[name] = values[name].value
     return values
 

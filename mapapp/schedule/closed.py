@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 
 from mapapp.schedule.lexer import Token, tokenize
@@ -90,6 +91,8 @@ def parse_closed_days(text: str) -> Schedule:
             exceptions[NO_HOLIDAYS] = None
         elif token.kind == "CLOSURES":
             exceptions.update(dict.fromkeys(token.value))
+        elif token.kind == "EXCEPT" and not re.search(r"以外|除", token.text):
+            pass  # 「日曜日は休み」 in the 休み column says again that the day is off
         elif token.text not in _NO_CLOSED_DAYS and token.value != "closed_days":
             reviews[f"読み取れない部分があります（{token.text}）"] = None
         index += 1

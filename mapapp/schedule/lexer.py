@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from mapapp.schedule.model import (
+    CLOSED_DAYS,
     CLOSED_MONTH,
     CLOSED_NEW_YEAR,
     CLOSED_OBON,
@@ -30,13 +32,21 @@ class Token(NamedTuple):
 
 _W = JA_WEEKDAYS
 _HOLIDAY = r"(?:祝祭日|振替休日|祝日|休日|祭日)"
-_CLOSED = r"(?:お休み|休み|除く|休館|休会|休業|休講|休止|中止|なし|無し|休)"
+_CLOSED = (
+    r"(?:(?:開催|活動)(?:は|を)?\s*)?"
+    r"(?:お休み|休み|除く|除き|除いた|休館|休会|休業|休講|休止|中止|なし|無し|ありません|しません|休)"
+)
 _CASE = r"(?:の場合|と重なる場合|に当たる場合|にあたる場合|と重なる日|のとき|の時)?"
 _MONTHS = (
     r"\d{1,2}\s*月(?:\s*(?:[・、,~]|と|から)\s*\d{1,2}\s*月)*"
     r"|\d{1,2}(?:\s*(?:[・、,~]|と|から)\s*\d{1,2})+\s*月"
 )
-_CLOSURE = rf"(?:{_HOLIDAY}|年末年始(?:期間)?|お盆(?:期間)?|{_MONTHS})"
+# 年末年始（12月28日～1月4日）: the dates a facility list gives for its year-end closure.
+_YEAR_END_DATES = (
+    r"\(\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*~\s*(?:翌年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*\)"
+)
+_YEAR_END = rf"年末年始(?:期間)?(?:\s*{_YEAR_END_DATES})?"
+_CLOSURE = rf"(?:{_HOLIDAY}|{_YEAR_END}|お盆(?:期間)?|{_MONTHS})"
 _MERIDIEM = r"(?:(?P<mer>午前|午後|AM|PM|am|pm)\s*)?"
 # A bare weekday kanji is a weekday only when 曜 or a boundary follows: 日中 and 水木さん are not.
 _DAY_ITEM = rf"[{_W}](?:曜日?|(?=[\s\d~\-・、,/()\[\]【】とおのはにや祝{_W}]|$))"
@@ -77,8 +87,9 @@ def _weekdays(match: re.Match[str], prev: str | None) -> dict | object:
         return {"days": WEEKDAY_CODES[:5], "holidays": False}
     if text == "週末":
         return {"days": WEEKDAY_CODES[5:], "holidays": False}
-    holidays = bool(match.group("hol"))
-    body = text[: match.start("hol") - match.start()] if holidays else text
+    group = "hol" if match.group("hol") else "spaced_hol"
+    holidays = bool(match.group(group))
+    body = text[: match.start(group) - match.start()] if holidays else text
     kanji = [char for char in re.sub(r"曜日?", "", body) if char in _W]
     explicit = "曜" in body or holidays or len(kanji) > 1
     # 「毎週水」「第2水」「(水)」: one bare kanji is a weekday only right after such a marker.
@@ -110,9 +121,16 @@ def _closures(match: re.Match[str], _prev: str | None) -> tuple[str, ...] | obje
     """「祝日・年末年始を除く」「7・8月は休み」 → the exception codes they name."""
     items = match.groupdict().get("items") or match.group(0)
     codes: list[str] = []
+    year_end = re.search(_YEAR_END_DATES, items)
+    if year_end:
+        code = _year_end_code(*(int(n) for n in year_end.groups()))
+        if code is None:
+            return _REJECT
+        codes.append(code)
+        items = items.replace(year_end.group(0), "")  # its 12月 and 1月 are not closed months
     if re.search(_HOLIDAY, items):
         codes.append(NO_HOLIDAYS)
-    if "年末年始" in items:
+    if "年末年始" in items and not year_end:
         codes.append(CLOSED_NEW_YEAR)
     if "お盆" in items:
         codes.append(CLOSED_OBON)
@@ -124,7 +142,22 @@ def _closures(match: re.Match[str], _prev: str | None) -> tuple[str, ...] | obje
     return tuple(codes)
 
 
+def _year_end_code(month1: int, day1: int, month2: int, day2: int) -> str | None:
+    """12月29日～1月3日 is the usual 年末年始; other dates are kept as they are written."""
+    try:
+        dt.date(2000, month1, day1), dt.date(2000, month2, day2)  # 2000: 2月29日 exists
+    except ValueError:
+        return None
+    if (month1, day1, month2, day2) == (12, 29, 1, 3):
+        return CLOSED_NEW_YEAR
+    return f"{CLOSED_DAYS}:{month1:02d}{day1:02d}-{month2:02d}{day2:02d}"
+
+
 def _plain_months(match: re.Match[str], _prev: str | None) -> tuple[int, ...] | object:
+    if match.group(0).startswith("奇数"):
+        return (1, 3, 5, 7, 9, 11)
+    if match.group(0).startswith("偶数"):
+        return (2, 4, 6, 8, 10, 12)
     months = _months(match.group(0))
     return _REJECT if months is None else months
 
@@ -134,6 +167,16 @@ def _count(match: re.Match[str], _prev: str | None) -> dict:
     freq = "WEEKLY" if "週" in unit else "YEARLY" if "年" in unit else "MONTHLY"
     exact = not (match.group("upper") or match.group("approx"))
     return {"freq": freq, "times": int(match.group("n")), "exact": exact}
+
+
+def _after_days(value: Any) -> _ValueFn:
+    """A value only right after a weekday or an ordinal: 「第1火曜日を除く」「土日の場合は休み」."""
+    return lambda _match, prev: value if prev in {"WEEKDAYS", "ORDINAL"} else _REJECT
+
+
+def _also(_match: re.Match[str], prev: str | None) -> object | None:
+    # 「8月は第4水曜日も開催」: the day is added to the others, not put in their place.
+    return None if prev in {"WEEKDAYS", "MONTHDAYS"} else _REJECT
 
 
 def _constant(value: Any) -> _ValueFn:
@@ -155,7 +198,17 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
      r"(?:に振り?替え?|に変更|に開催|開催|に実施|実施)?", _constant(HOLIDAY_PREVIOUS_DAY)),
     ("CLOSURES", rf"(?P<items>{_CLOSURE}(?:\s*(?:[・、,]|と|及び|および)\s*{_CLOSURE})*)"
      rf"{_CASE}(?:は|を|も|、|,)?\s*{_CLOSED}", _closures),
-    ("CLOSURES", r"年末年始(?:期間)?|お盆(?:期間)?", _closures),
+    ("CLOSURES", rf"{_YEAR_END}|お盆(?:期間)?", _closures),
+    # 「毎週火曜日（祝日も開催）」: a holiday on a meeting day is kept, which is the default;
+    # it does not make every public holiday a meeting day.
+    ("IGNORE", rf"{_HOLIDAY}{_CASE}(?:も|でも)\s*(?:通常通り|通常)?\s*(?:開催|実施|活動|営業|あり)"
+     r"(?:します|いたします|あります|です)?", _constant(None)),
+    # 「第1火曜日を除く」「第4水曜以外の」「土日祝日の場合は休み」: days taken away, not added.
+    ("EXCEPT", rf"{_CASE}(?:は|を|も)?\s*(?:以外の?|{_CLOSED})", _after_days(None)),
+    ("ALSO", r"も(?:開催|実施|活動|あり)?(?:します|いたします|あります|です)?", _also),
+    ("ONLY", r"のみ|だけ|に限り", _constant(None)),
+    ("OTHER_MONTHS", r"(?:その他|それ以外|他|ほか|残り|上記以外)の月|上記以外|それ以外"
+     r"|通常月?(?=は)", _constant(None)),
     ("SUSPENDED", r"活動休止中?|休止中|休会中|休止", _constant(None)),
     ("REVIEW", r"定休日|休館日|休業日|休診日", _constant("closed_days")),
     ("REVIEW", r"随時|不定期|その都度|都度", _constant("irregular")),
@@ -169,6 +222,9 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
      r"(?P<n>\d{1,2})(?:\s*[~-]\s*(?P<upper>\d{1,2}))?\s*回"
      r"(?P<approx>程度|以上|以下|位|くらい|ぐらい|ほど|前後)?", _count),
     ("MONTHDAYS", r"毎?月末日?", _constant((-1,))),
+    ("COUNT", r"(?P<unit>毎週|週)\s*に?\s*(?P<n>\d{1,2})(?:\s*[~-]\s*(?P<upper>\d{1,2}))?"
+     r"\s*日(?![曜間])(?P<approx>程度|以上|以下|位|くらい|ぐらい|ほど|前後)?", _count),
+    ("SPAN", r"(?P<n>\d{1,2})\s*日間", lambda m, _p: int(m.group("n"))),
     ("FREQ", r"毎週|毎(?=[月火水木金土日]曜)", _constant(("WEEKLY", 1))),
     ("FREQ", r"隔週", _constant(("WEEKLY", 2))),
     ("FREQ", r"毎月(?!曜)", _constant(("MONTHLY", 1))),
@@ -183,7 +239,7 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
      rf"{_TIME_SUFFIX}", _time),
     ("TIME", rf"{_MERIDIEM}(?P<h>\d{{1,2}})\s*時\s*(?:(?P<m>\d{{1,2}})\s*分|(?P<half>半))?"
      rf"{_TIME_SUFFIX}|正午", _time),
-    ("MONTHS", rf"(?:{_MONTHS})(?!曜)", _plain_months),
+    ("MONTHS", rf"奇数月|偶数月|(?:{_MONTHS})(?!曜)", _plain_months),
     ("MONTHDAYS", r"(?P<days>\d{1,2}(?:\s*(?:[・、,]|と|及び|および)\s*\d{1,2})*)\s*日"
      r"(?![曜程時中間付])", lambda m, _p: tuple(int(n) for n in re.findall(r"\d+", m["days"]))),
     ("DAYPART", r"(?P<part>午前|午後|夜)(?:中|間)?|(?P<eve>夕方)",
@@ -192,8 +248,12 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
      lambda m, _p: (m.group("season") or m.group("other")) + "期"),
     ("WEEKDAYS", rf"(?P<a>[{_W}])(?:曜日?)?\s*(?:~|-|から)\s*(?P<b>[{_W}])(?:曜日?)?",
      _weekday_range),
+    # 「土日・祝日」 is one list; in 「毎週火曜日 祝日の場合は休み」「毎週火曜日 祝日も開催」 the
+    # 祝日 after a space starts a note of its own.
     ("WEEKDAYS", rf"平日|週末|{_DAY_ITEM}(?:{_DAY_SEP}{_DAY_ITEM})*"
-     r"(?:\s*[・、,]?\s*(?P<hol>祝祭日|祝日|祝))?", _weekdays),
+     r"(?:(?:\s*[・、,]\s*)?(?P<hol>祝祭日|祝日|祝)"
+     rf"|\s+(?P<spaced_hol>(?>祝祭日|祝日|祝))(?!{_CASE}(?:は|も|でも|、|,)?\s*(?:翌|前日|通常|{_CLOSED})))?",
+     _weekdays),
     ("HOLIDAY", rf"{_HOLIDAY}|祝", _constant(None)),
     ("RECEPTION", r"受付|受け付け", _constant(None)),
     ("TILDE", r"~|から|より", _constant(None)),

@@ -17,6 +17,7 @@ HOLIDAY_NEXT_DAY = "holiday_moves_next_day"  # 祝日の場合は翌日 (next da
 HOLIDAY_PREVIOUS_DAY = "holiday_moves_previous_day"  # 祝日の場合は前日
 CLOSED_NEW_YEAR = "closed_new_year"  # 年末年始 12/29–1/3
 CLOSED_OBON = "closed_obon"  # お盆 8/13–8/16
+CLOSED_DAYS = "closed_days"  # closed_days:1228-0104, a yearly closure with its own dates
 CLOSED_MONTH = "closed_month"  # "closed_month:8" for 8月は休み
 OPEN_HOLIDAYS = "open_holidays"  # 土日祝: also held on public holidays; ":HH:MM-HH:MM" for times
 SUSPENDED = "suspended"  # 休止中: no occurrences at all
@@ -36,8 +37,10 @@ class Rule:
     """One recurrence: which days (RFC 5545 terms), and the hours when the text gives them.
 
     ``bymonth`` limits the rule to the months it is valid in, e.g. the months of a season
-    (夏期 4–9月 unless the text says otherwise); months a group takes off (8月は休み) are
-    Schedule exceptions instead, so the rule stays as the text wrote it.
+    (夏期 4–9月 unless the text says otherwise), or the months a note gives another day
+    (毎月第3土曜日 ※3月は第2土曜日 → BYMONTH=1,2,4,…,12 and a rule BYMONTH=3); months a group
+    takes off (8月は休み) are Schedule exceptions instead. ``byday`` together with
+    ``bymonthday`` limits those days to the weekdays named (毎月1日、土日祝日の場合は休み).
     """
 
     freq: str
@@ -83,6 +86,15 @@ class Rule:
 
     def weekdays(self) -> frozenset[int]:
         """Weekdays (0 = Monday) this rule falls on, ordinals ignored; empty for day-of-month."""
+        if self.bymonthday:
+            return frozenset()
+        return frozenset(WEEKDAY_CODES.index(code[-2:]) for code in self.byday)
+
+    def weekday_filter(self) -> frozenset[int]:
+        """For a day-of-month rule, the weekdays it is limited to (毎月1日、土日は休み → 月〜金);
+        empty when it is not limited (RFC 5545: BYDAY with BYMONTHDAY limits the days)."""
+        if not self.bymonthday:
+            return frozenset()
         return frozenset(WEEKDAY_CODES.index(code[-2:]) for code in self.byday)
 
     def to_json(self) -> dict:

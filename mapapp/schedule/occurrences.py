@@ -10,6 +10,7 @@ import holidays
 from dateutil import rrule as du
 
 from mapapp.schedule.model import (
+    CLOSED_DAYS,
     CLOSED_MONTH,
     CLOSED_NEW_YEAR,
     CLOSED_OBON,
@@ -32,6 +33,8 @@ OBON_DAYS = ((8, 13), (8, 14), (8, 15), (8, 16))  # お盆
 MOVE_LIMIT_DAYS = 7
 # next_occurrences widens its window until it has enough dates or reaches this many days.
 MAX_SEARCH_DAYS = 366 * 10
+# format_occurrence writes the year for a date this far from today (or in another year).
+FAR_DAYS = 300
 
 _FREQUENCIES = {"WEEKLY": du.WEEKLY, "MONTHLY": du.MONTHLY, "YEARLY": du.YEARLY}
 _WEEKDAYS = (du.MO, du.TU, du.WE, du.TH, du.FR, du.SA, du.SU)
@@ -65,6 +68,8 @@ class _Closures:
     new_year: bool
     obon: bool
     months: frozenset[int]
+    # (from, to) as (month, day), inclusive; from > to wraps over the new year.
+    day_ranges: tuple[tuple[tuple[int, int], tuple[int, int]], ...]
     holiday_hours: tuple[dt.time | None, dt.time | None] | None  # set when 祝日 is a meeting day
 
     @classmethod
@@ -87,6 +92,11 @@ class _Closures:
             months=frozenset(
                 int(code.split(":")[1]) for code in codes if code.startswith(CLOSED_MONTH + ":")
             ),
+            day_ranges=tuple(
+                _day_range(code.split(":")[1])
+                for code in sorted(codes)
+                if code.startswith(CLOSED_DAYS + ":")
+            ),
             holiday_hours=hours,
         )
 
@@ -96,6 +106,12 @@ class _Closures:
             day.month in self.months
             or (self.new_year and month_day in NEW_YEAR_DAYS)
             or (self.obon and month_day in OBON_DAYS)
+            or any(
+                first <= month_day <= last
+                if first <= last
+                else (month_day >= first or month_day <= last)
+                for first, last in self.day_ranges
+            )
         )
 
     def move(self, day: dt.date, public: frozenset[dt.date]) -> dt.date | None:
@@ -104,6 +120,12 @@ class _Closures:
             if candidate not in public and not self.closed(candidate):
                 return candidate
         return None
+
+
+def _day_range(text: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """ "1228-0104" → ((12, 28), (1, 4))."""
+    first, last = text.split("-")
+    return (int(first[:2]), int(first[2:])), (int(last[:2]), int(last[2:]))
 
 
 def rule_dates(rule: Rule, start: dt.date, end: dt.date, *, anchor: dt.date) -> list[dt.date]:
@@ -241,10 +263,16 @@ def is_open_on_weekday(schedule: Schedule, weekday: int) -> bool:
     return not schedule.suspended and any(weekday in rule.weekdays() for rule in schedule.rules)
 
 
-def format_occurrence(occurrence: Occurrence) -> str:
-    """「6月11日(水) 10:00〜11:30」; 「6月11日(水) 10:00〜」; 「6月11日(水)」 without times."""
+def format_occurrence(occurrence: Occurrence, today: dt.date | None = None) -> str:
+    """「6月11日(水) 10:00〜11:30」; 「6月11日(水) 10:00〜」; 「6月11日(水)」 without times.
+
+    With ``today``, a date in another year or more than FAR_DAYS days away shows its year:
+    「2027年1月5日(火) 10:00〜」, so a date far ahead is never read as this year's.
+    """
     day = occurrence.date
     text = f"{day.month}月{day.day}日({JA_WEEKDAYS[day.weekday()]})"
+    if today is not None and (day.year != today.year or abs((day - today).days) > FAR_DAYS):
+        text = f"{day.year}年{text}"
     if occurrence.opens_at or occurrence.closes_at:
         opens, closes = format_time(occurrence.opens_at), format_time(occurrence.closes_at)
         return f"{text} {opens or ''}〜{closes or ''}"

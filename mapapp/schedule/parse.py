@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from mapapp.schedule.lexer import Token, tokenize
 from mapapp.schedule.model import (
+    NO_HOLIDAYS,
     OPEN_HOLIDAYS,
     SUSPENDED,
     WEEKDAY_CODES,
@@ -21,8 +23,15 @@ from mapapp.schedule.text import normalize_schedule_text
 # split 公民館 and 体育館 use for 夏時間/冬時間. 春期/秋期 have no such convention.
 DEFAULT_SEASON_MONTHS = {"夏期": (4, 5, 6, 7, 8, 9), "冬期": (1, 2, 3, 10, 11, 12)}
 
-# Leftover text with any of these may carry a day or time we failed to read: flag it.
-_MEANINGFUL = re.compile(r"[0-9曜日週月年時分回休]")
+# Leftover text with any of these may carry a day or time we failed to read, or change the
+# days we did read (「なし」「以外」「のみ」「場合」「変更」): flag it.
+_MEANINGFUL = re.compile(
+    r"[0-9曜日週月年時分回休除隔奇偶第毎]|なし|無し|以外|のみ|だけ|場合|変更|振替|振り替|おき|置き"
+    r"|ません|やすみ"
+)
+# A line starting with one of these is a bullet: its days are a rule of their own.
+_BULLETS = {"・", "●", "○", "◎", "■", "□", "◆", "◇", "★", "☆"}
+_DAY_TOKENS = {"ORDINAL", "WEEKDAYS", "MONTHDAYS", "FREQ"}
 _DAY_KINDS = {
     "FREQ",
     "COUNT",
@@ -52,6 +61,7 @@ class _Reader:
         self.specs: list[Spec] = []
         self.pending_slots: list[Slot] = []
         self.pending_months: Token | None = None
+        self.pending_months_index = 0
         self.pending_daypart: str | None = None
         self.season: Token | None = None
         self.reception = False
@@ -59,6 +69,14 @@ class _Reader:
         self.reviews: dict[str, None] = {}
         self.unknowns: dict[int, Token] = {}
         self.parens: list[int] = []
+        self.line = 0
+        self.fresh = False  # the next day starts a spec of its own (a bullet, 「3月は」)
+        self.pending_scope = False  # the pending months were named before their days
+        self.pending_only = False
+        self.pending_others = False
+        # 「第1火曜日を除く火曜日」: (ordinals, weekday codes or None, text) for the next weekday
+        self.pending_exclusion: tuple[set[int], tuple[str, ...] | None, str] | None = None
+        self.closed_days: dict[int, None] = {}  # 「土日祝日の場合は休み」: weekdays off
 
     @property
     def cur(self) -> Spec | None:
@@ -74,17 +92,23 @@ class _Reader:
             cur is None
             or (fresh_if_timed and cur.slots)
             or (fresh_if_days and (cur.has_days() or cur.freq))
+            or (self.fresh and not cur.is_empty())
         ):
-            cur = Spec()
+            cur = Spec(line=self.line)
             self.specs.append(cur)
+        self.fresh = False
         return cur
 
     def days_added(self, spec: Spec) -> None:
         if self.pending_slots and not spec.slots:
             spec.slots, self.pending_slots = self.pending_slots, []
         if self.pending_months is not None and not spec.months:
-            spec.months = self.pending_months.value
-            self.pending_months = None
+            spec.months = tuple(sorted(self.pending_months.value))
+            spec.scoped, spec.months_text = self.pending_scope, self.pending_months.text
+            spec.only = spec.only or self.pending_only
+            self.pending_months, self.pending_scope, self.pending_only = None, False, False
+        if self.pending_others:
+            spec.others, self.pending_others = True, False
         if self.pending_daypart and not spec.daypart:
             spec.daypart, self.pending_daypart = self.pending_daypart, None
 
@@ -98,7 +122,15 @@ class _Reader:
         kind, value = token.kind, token.value
         if kind in {"TIME", "TILDE", "UNTIL"}:
             return self.read_slot(index)
-        if kind == "FREQ":
+        if kind in {"ORDINAL", "WEEKDAYS"}:
+            after = self.exclusion_ahead(index)
+            if after is not None:
+                return after
+        if kind == "NL":
+            self.line += 1
+        elif kind in {"SEP", "IGNORE"} and token.text in _BULLETS and self.at_line_start(index):
+            self.fresh = True
+        elif kind == "FREQ":
             spec = self.spec(fresh_if_days=True)
             spec.freq_text = token.text
             if value[0] == "DAILY":
@@ -108,7 +140,12 @@ class _Reader:
                 spec.freq, spec.interval = value
         elif kind == "COUNT":
             cur = self.cur
-            spec = cur if cur and not cur.count and not cur.slots else self.spec(fresh_if_days=True)
+            # 「毎月第2火曜日 10時~（年12回）」: a count after complete days counts those days.
+            trailing = cur is not None and cur.has_days() and not self.day_ahead(index + 1)
+            if cur and not cur.count and (not cur.slots or trailing):
+                spec = cur
+            else:
+                spec = self.spec(fresh_if_days=True)
             spec.count = token
         elif kind == "ORDINAL":
             self.ordinal(token)
@@ -120,6 +157,9 @@ class _Reader:
                 spec.pending = None
             else:
                 spec.weekly += value["days"]
+                if self.pending_exclusion is not None:
+                    self.exclude(self.pending_exclusion, spec, value["days"])
+                    self.pending_exclusion = None
             spec.holidays = spec.holidays or value["holidays"]
             self.days_added(spec)
         elif kind == "MONTHDAYS":
@@ -131,7 +171,29 @@ class _Reader:
             spec.holidays = True
             self.days_added(spec)
         elif kind == "MONTHS":
-            self.pending_months = token
+            # 「※3月は第2土曜日」: months before days are a note for those months only.
+            self.pending_scope = self.day_ahead(index + 1)
+            if self.pending_scope and self.cur is not None and not self.cur.is_empty():
+                self.fresh = True
+            self.pending_months, self.pending_months_index = token, index
+        elif kind == "OTHER_MONTHS":
+            if self.cur is not None and not self.cur.is_empty():
+                self.fresh = True
+            self.pending_others = True
+        elif kind == "ONLY":
+            if self.pending_months is not None:
+                self.pending_only = True
+            elif self.cur is not None:
+                self.cur.only = True
+        elif kind == "ALSO" and self.cur is not None:
+            self.cur.also = True
+        elif kind == "SPAN":
+            cur = self.cur
+            named = len(dict.fromkeys(cur.weekly)) if cur is not None else 0
+            if cur is None or cur.ordinal_days or cur.monthdays or named != value:
+                self.review(f"「{token.text}」と曜日の数が合いません")
+        elif kind == "EXCEPT":
+            self.review(f"「{token.text}」がどの日のことかわかりません")
         elif kind == "CLOSURES":
             self.exceptions.update(dict.fromkeys(value))
         elif kind == "EXCEPTION":
@@ -162,6 +224,87 @@ class _Reader:
         elif kind == "UNKNOWN":
             self.unknowns[index] = token
         return index + 1
+
+    def at_line_start(self, index: int) -> bool:
+        before = index - 1
+        while (
+            before >= 0 and self.tokens[before].kind == "SEP" and self.tokens[before].text.isspace()
+        ):
+            before -= 1
+        return before < 0 or self.tokens[before].kind == "NL"
+
+    def significant(self, index: int, skip: frozenset[str] = frozenset({"SEP", "IGNORE"})) -> int:
+        """The index of the next token that is not one of ``skip`` (len(tokens) at the end)."""
+        while index < len(self.tokens) and self.tokens[index].kind in skip:
+            index += 1
+        return index
+
+    def day_ahead(self, index: int) -> bool:
+        """True when the next meaningful token names days (a weekday, 第n, 15日, 毎週)."""
+        index = self.significant(index, frozenset({"SEP", "IGNORE", "ONLY", "NL"}))
+        return index < len(self.tokens) and self.tokens[index].kind in _DAY_TOKENS
+
+    def exclusion_ahead(self, index: int) -> int | None:
+        """Read 「第1火曜日を除く」「第4週は休み」「土日祝日の場合は休み」 starting at ``index``.
+
+        Returns the index after it, or None when the days at ``index`` are meeting days.
+        """
+        token = self.tokens[index]
+        ordinal = token if token.kind == "ORDINAL" else None
+        days_token = None if ordinal else token
+        end = self.significant(index + 1)
+        if ordinal is not None and end < len(self.tokens) and self.tokens[end].kind == "WEEKDAYS":
+            days_token = self.tokens[end]
+            end = self.significant(end + 1)
+        if end >= len(self.tokens) or self.tokens[end].kind != "EXCEPT":
+            return None
+        text = self.source[token.start : self.tokens[end].end]
+        holidays = days_token is not None and days_token.value["holidays"]
+        if holidays:
+            self.exceptions[NO_HOLIDAYS] = None
+        if ordinal is None:
+            # 「土日祝日の場合は休み」「日曜日を除く」: whole weekdays off.
+            self.closed_days.update(dict.fromkeys(
+                WEEKDAY_CODES.index(code) for code in days_token.value["days"]
+            ))  # fmt: skip
+            return end + 1
+        if not ordinal.value["valid"]:
+            self.review(f"「{ordinal.text}」の番号がわかりません")
+            return end + 1
+        days = days_token.value["days"] if days_token is not None else None
+        exclusion = (set(ordinal.value["ordinals"]), days, text)
+        following = self.significant(end + 1)
+        if following < len(self.tokens) and self.tokens[following].kind in {"WEEKDAYS", "FREQ"}:
+            self.pending_exclusion = exclusion  # 「第1火曜日を除く毎週火曜日」
+        else:
+            self.exclude(exclusion)  # 「毎週水曜日（第4水曜日は除く）」
+        return end + 1
+
+    def exclude(
+        self,
+        exclusion: tuple[set[int], tuple[str, ...] | None, str],
+        spec: Spec | None = None,
+        added: tuple[str, ...] = (),
+    ) -> None:
+        """Take 第n of a weekday away from ``spec``, or from the last spec meeting that day."""
+        ordinals, days, text = exclusion
+        if spec is None:
+            spec = next(
+                (s for s in reversed(self.specs)
+                 if s.weekly and (days is None or set(days) & set(s.weekly))),
+                None,
+            )  # fmt: skip
+            added = tuple(dict.fromkeys(spec.weekly)) if spec is not None else ()
+        if spec is None:
+            self.review(f"「{text}」がどの日のことかわかりません")
+            return
+        targets = days if days is not None else added
+        if days is None and len(targets) != 1:
+            # 「第1週を除く」 with two weekdays: the first week, or each first weekday?
+            self.review(f"「{text}」がどの曜日のことかわかりません")
+            return
+        for day in targets:
+            spec.excluded.setdefault(day, set()).update(ordinals)
 
     def ordinal(self, token: Token) -> None:
         spec = self.spec()
@@ -290,21 +433,56 @@ class _Reader:
             self.review(f"{slot.season}が何月から何月かわかりません")
         cur = self.cur
         if cur is not None and not cur.is_empty():
+            if not cur.slots:
+                self.share_slot(cur, slot)
+            elif slot.months and not slot.season:
+                self.other_hours(cur, slot)
             cur.slots.append(slot)
         else:
             self.pending_slots.append(slot)
+
+    def other_hours(self, cur: Spec, slot: Slot) -> None:
+        """「毎週月曜日 10:00~12:00 ※8月は9:00~11:00」: the hours of the named months replace
+        the others there; two sets of hours for the same month are for a person to check."""
+        for other in cur.slots:
+            if not other.months:
+                other.months = tuple(m for m in range(1, 13) if m not in slot.months)
+            elif set(other.months) & set(slot.months):
+                named = "・".join(f"{m}月" for m in slot.months)
+                self.review(f"{named}の時間がほかの時間と重なります")
+
+    def share_slot(self, cur: Spec, slot: Slot) -> None:
+        """「毎週火曜、毎週水曜、毎週金曜 10:00-16:00」: hours written once after a list of days
+        on one line are the hours of each of them."""
+        for spec in reversed(self.specs[:-1]):  # cur is the last spec
+            if spec.line != cur.line or spec.slots or spec.daypart or not spec.has_days():
+                break
+            spec.slots.append(replace(slot))
 
     def finish(self) -> None:
         if self.pending_slots:
             self.review(NO_DAYS)
         if self.pending_months is not None:
             cur = self.cur
-            if cur is not None and cur.has_days() and not cur.months:
+            # 「毎週木曜日（4月~9月）」: months after the days limit them; 「8月はおやすみ」
+            # (a word we do not know after them) does not.
+            after = set()
+            for following in self.tokens[self.pending_months_index + 1 :]:
+                if following.kind == "NL":
+                    break
+                after.add(following.kind)
+            if after - {"SEP", "IGNORE", "RPAREN", "ONLY"}:
+                self.review(f"「{self.pending_months.text}」のあとの書き方がわかりません")
+            elif cur is not None and cur.has_days() and not cur.months:
                 cur.months = tuple(sorted(self.pending_months.value))
             else:
                 self.review(f"「{self.pending_months.text}」がどの日のことかわかりません")
         if self.season is not None:
             self.review(f"{self.season.text}の時間がわかりません")
+        if self.pending_exclusion is not None:
+            self.review(f"「{self.pending_exclusion[2]}」がどの日のことかわかりません")
+        if self.pending_others:
+            self.review("「その他の月」の開催日がわかりません")
         for token in self.unknowns.values():
             if _MEANINGFUL.search(token.text):
                 self.review(f"読み取れない部分があります（{token.text}）")
@@ -354,7 +532,9 @@ def parse_schedule(text: str) -> Schedule:
     reader = _Reader(prepared, tokens, notes)
     reader.run()
     reader.finish()
-    rules = RuleBuilder(reader.reviews, reader.exceptions).rules(reader.specs)
+    rules = RuleBuilder(reader.reviews, reader.exceptions).rules(
+        reader.specs, frozenset(reader.closed_days)
+    )
     has_holidays = any(key.startswith(OPEN_HOLIDAYS) for key in reader.exceptions)
     if not rules and not reader.reviews and not has_holidays and SUSPENDED not in reader.exceptions:
         reader.review("開催日時が読み取れません")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mapapp.models import Placement
 from mapapp.search import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
 
@@ -192,7 +193,10 @@ def openapi_document(taxonomy) -> dict:
                     "properties": {
                         "type": {"const": "Feature"},
                         "id": {"type": "integer"},
-                        "geometry": {"type": "object"},
+                        "geometry": {
+                            "type": ["object", "null"],
+                            "description": "a Point; null while a resource has no position yet",
+                        },
                         "properties": {
                             "type": "object",
                             "required": ["id", "name", "kind", "areas"],
@@ -202,6 +206,13 @@ def openapi_document(taxonomy) -> dict:
                                 "kind": {"type": "string", "enum": kinds},
                                 "areas": {"type": "array", "items": {"type": "object"}},
                                 "distance_m": {"type": ["number", "null"]},
+                                "placement": {
+                                    "type": "string",
+                                    "enum": [p.value for p in Placement],
+                                    "description": "how the point was found (位置の精度): "
+                                    "coordinates 番地, venue 会場, chome 町丁目, oaza 大字, "
+                                    "geocoder 住所検索, manual 手入力, none 位置なし",
+                                },
                             },
                         },
                     },

@@ -155,7 +155,9 @@ def _area_page(area_id: int, template: str):
         "next_url": page_link(page + 1),
     }
     if template == "print.html":
-        points = [(i, c.lat, c.lon, c.kind) for i, c in enumerate(cards, start=1)]
+        points = [
+            (i, c.lat, c.lon, c.kind) for i, c in enumerate(cards, start=1) if c.lat is not None
+        ]
         return render_template(
             template, **context, svg=maps.print_svg([geom], points), qr=qr_svg(page_url)
         )
@@ -178,6 +180,8 @@ def resource(resource_id: int):
         except catalog.NotFound:
             abort(404)
         card = make_card(found, taxonomy, today=today(), m_per_min=_m_per_min(), dates=3)
+    if card.lat is None:  # not placed yet: the details without a map or a nearby list
+        return render_template("resource.html", title=card.name, card=card, nearby=[], map=None)
     nearby = _run(SearchQuery(near=(card.lat, card.lon), radius_m=NEARBY_RADIUS_M))
     hits = [h for h in nearby.page(0, NEARBY_ON_DETAIL + 1) if h.resource_id != resource_id]
     hits = hits[:NEARBY_ON_DETAIL]
@@ -280,7 +284,9 @@ def _search_page(template: str):
         "print_url": url_for("public.search_print", **args),
     }
     if template == "print.html":
-        points = [(i, c.lat, c.lon, c.kind) for i, c in enumerate(cards, start=1)]
+        points = [
+            (i, c.lat, c.lon, c.kind) for i, c in enumerate(cards, start=1) if c.lat is not None
+        ]
         return render_template(
             template, **context, svg=maps.print_svg([], points), qr=qr_svg(context["page_url"])
         )
@@ -296,7 +302,10 @@ def _search_page(template: str):
 def _bounds_of_cards(cards):
     if not cards:
         return None
-    lons, lats = [c.lon for c in cards], [c.lat for c in cards]
+    placed = [c for c in cards if c.lat is not None]
+    if not placed:
+        return None
+    lons, lats = [c.lon for c in placed], [c.lat for c in placed]
     return (min(lons), min(lats), max(lons), max(lats))
 
 

@@ -172,6 +172,7 @@ def map_points(cards) -> list[maps.MapPoint]:
             distance=c.distance_text,
         )
         for c in cards
+        if c.lat is not None
     ]
 
 
