@@ -14,16 +14,19 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-# Leaflet and the Noto Sans JP font come from the npm registry (package-lock.json) and are
-# copied into the git-ignored static/vendor/; axe-core stays in node_modules for the tests.
+# Leaflet, Leaflet.markercluster and the Noto Sans JP font come from the npm registry
+# (package-lock.json) and are copied into the git-ignored static/vendor/; axe-core stays in
+# node_modules for the tests.
 assets: static/vendor/.installed
 
 static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor
-	mkdir -p static/vendor/leaflet static/vendor/noto-sans-jp/files
+	mkdir -p static/vendor/leaflet static/vendor/markercluster static/vendor/noto-sans-jp/files
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css static/vendor/leaflet/
 	cp -r node_modules/leaflet/dist/images static/vendor/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.css static/vendor/markercluster/
 	for weight in 400 700; do \
 	  cp $(FONT)/$$weight.css static/vendor/noto-sans-jp/; \
 	  grep -o 'files/[^)]*\.woff2' $(FONT)/$$weight.css | xargs -I{} cp $(FONT)/{} static/vendor/noto-sans-jp/files/; \
@@ -52,6 +55,8 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/site.py
+	$(BIN)/python bench/search_steps.py
+	$(BIN)/python bench/hostile.py
 
 clean:
 	rm -rf $(VENV) instance node_modules static/vendor .pytest_cache .ruff_cache

@@ -24,7 +24,7 @@ _MUNICIPALITY_GUESS = re.compile(
     rf"^(?:{_KANJI}{{1,5}}郡)?"
     rf"(?:{_KANJI}{{1,6}}?市{_KANJI}{{1,4}}?区|{_KANJI}{{1,6}}?[市町村])"
 )
-_POSTCODE = re.compile(r"^〒?\s*\d{3}\s*[-ー－−]?\s*\d{4}\s*")
+POSTCODE = re.compile(r"^〒?\s*\d{3}\s*[-ー－−]?\s*\d{4}\s*")
 
 KANJI_DIGITS = {
     "〇": 0, "零": 0, "一": 1, "壱": 1, "壹": 1, "二": 2, "弐": 2, "貳": 2, "三": 3, "参": 3,
@@ -89,7 +89,7 @@ class Address:
 def split_address(address: str, municipalities: Iterable[str] = ()) -> Address:
     """Split off the prefecture and the municipality, preferring ``municipalities`` (known
     names, such as 浜松市中区 or 湖西市) over the pattern, which cannot tell 市川市 from 市."""
-    value = _POSTCODE.sub("", normalize_line(address)).replace(" ", "")
+    value = POSTCODE.sub("", normalize_line(address)).replace(" ", "")
     prefecture = ""
     found = _PREFECTURE.match(value)
     if found and not any(value.startswith(m) for m in municipalities):

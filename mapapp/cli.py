@@ -9,6 +9,15 @@ from pathlib import Path
 import click
 
 from mapapp.importing.errors import FileProblem, ImportProblem, RowsRejected
+from mapapp.importing.limits import Limits
+
+
+def _echo(message: str = "", err: bool = False) -> None:
+    """Print text that may hold what a file or the database held: control characters
+    (escape sequences, bidirectional overrides) are shown escaped, never acted on."""
+    from mapapp.exporting import terminal_safe
+
+    click.echo(terminal_safe(str(message)), err=err)
 
 
 def _app():
@@ -31,7 +40,7 @@ def _storage(app):
     storage.upgrade()
     if derived_are_stale(storage):
         changed = refresh_derived(storage, _Progress())
-        click.echo(f"読み取りの仕組みが新しくなったため、{changed} 件を計算し直しました", err=True)
+        _echo(f"読み取りの仕組みが新しくなったため、{changed} 件を計算し直しました", err=True)
     return storage
 
 
@@ -59,7 +68,40 @@ class _Progress:
             click.echo(line, err=True)
 
 
-@click.group(help="地域ささえあいマップ: 地域資源の地図と、ニーズと支援のマッチング")
+REFUSED = 2  # exit status for every refused input, as click's own usage errors
+
+
+def _refused_errors() -> tuple[type[Exception], ...]:
+    """The typed errors that mean staff's input was refused — a file, a setting, the
+    taxonomy, a concurrent edit, the address service — rather than a bug."""
+    from mapapp.config import SettingError
+    from mapapp.geo import InvalidCoordinate
+    from mapapp.geocoding import GeocoderUnavailable
+    from mapapp.importing.writer import ConcurrentEdit
+    from mapapp.taxonomy import TaxonomyError
+
+    return (
+        ImportProblem,
+        SettingError,
+        TaxonomyError,
+        ConcurrentEdit,
+        GeocoderUnavailable,
+        InvalidCoordinate,
+    )
+
+
+class _Commands(click.Group):
+    """The command group, with one place where a refused input becomes one Japanese message
+    on stderr and exit status 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _refused_errors() as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Commands, help="地域ささえあいマップ: 地域資源の地図と、ニーズと支援のマッチング")
 def main() -> None:
     pass
 
@@ -74,9 +116,9 @@ def run(host: str, port: int, no_demo: bool) -> None:
     app = _app()
     storage = _storage(app)
     if not no_demo and _is_empty(storage):
-        click.echo("データベースが空なので、デモの町を読み込みます。", err=True)
+        _echo("データベースが空なので、デモの町を読み込みます。", err=True)
         _load_demo(app, storage)
-    click.echo(f"http://{host}:{port}/ で起動しました（止めるには Ctrl+C）", err=True)
+    _echo(f"http://{host}:{port}/ で起動しました（止めるには Ctrl+C）", err=True)
     serve(app, host=host, port=port, threads=8, ident="mapapp")
 
 
@@ -84,7 +126,7 @@ def run(host: str, port: int, no_demo: bool) -> None:
 def init_db() -> None:
     app = _app()
     storage = _storage(app)
-    click.echo(f"データベースは最新です（版 {storage.schema_revision()}）")
+    _echo(f"データベースは最新です（版 {storage.schema_revision()}）")
 
 
 @main.command(help="架空の町（デモ）の区域と資源を読み込みます")
@@ -123,7 +165,7 @@ def _load_demo(app, storage) -> None:
                 kind_label=labels[layer],
                 source=f"demo:layer{layer}",
             )
-            click.echo(
+            _echo(
                 f"第{layer}層 {labels[layer]}: "
                 f"{report.created + report.updated + report.unchanged} 区域"
             )
@@ -164,22 +206,20 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
 
     app = _app()
     storage = _storage(app)
-    try:
-        report = import_areas(
-            storage,
-            path,
-            layer=layer,
-            kind_label=kind_label,
-            name_field=name_field,
-            source=source,
-            crs=crs,
-            dry_run=dry_run,
-            progress=_Progress(),
-        )
-    except ImportProblem as exc:
-        _fail(exc)
+    report = import_areas(
+        storage,
+        path,
+        layer=layer,
+        kind_label=kind_label,
+        name_field=name_field,
+        source=source,
+        crs=crs,
+        dry_run=dry_run,
+        progress=_Progress(),
+        limits=Limits.from_config(app.config),
+    )
     head = "確認のみ（書き込んでいません）" if dry_run else "取り込みました"
-    click.echo(
+    _echo(
         f"{head}: {report.filename} 第{report.layer}層 {report.kind_label}"
         f"（名前の列: {report.name_field}）\n"
         f"  新規 {report.created}、更新 {report.updated}、変更なし {report.unchanged}"
@@ -188,28 +228,33 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
 
 
 def _print_area_report(report) -> None:
+    from mapapp.exporting import terminal_cell
     from mapapp.importing.areas import LISTED
 
     if report.merged:
-        click.echo(f"  いくつもの図形をまとめた区域: {len(report.merged)} 区域")
+        _echo(f"  いくつもの図形をまとめた区域: {len(report.merged)} 区域")
         for line in report.merged[:LISTED]:
-            click.echo(f"    {line}")
+            _echo(f"    {line}")
         if len(report.merged) > LISTED:
-            click.echo(f"    ほか {len(report.merged) - LISTED} 区域")
+            _echo(f"    ほか {len(report.merged) - LISTED} 区域")
     for line in report.skipped_water:
-        click.echo(f"  {line}")
+        _echo(f"  {line}")
     if report.repaired:
-        click.echo(f"  形を修復した区域: {'、'.join(report.repaired)}")
+        _echo(f"  形を修復した区域: {'、'.join(report.repaired)}")
+    for line in report.simplified[:LISTED]:
+        _echo(f"  {line}")
+    if len(report.simplified) > LISTED:
+        _echo(f"  ほか {len(report.simplified) - LISTED} 区域を簡略化しました")
     for warning in report.warnings:
-        click.echo(f"  注意: {warning}")
+        _echo(f"  注意: {warning}")
     for line in report.parents:
-        click.echo(f"  {line}")
-    click.echo(f"  どの第2層区域にも入らない資源（区域外）: {report.outside_resources} 件")
+        _echo(f"  {line}")
+    _echo(f"  どの第2層区域にも入らない資源（区域外）: {report.outside_resources} 件")
     if report.dry_run and report.preview:
-        click.echo(f"  先頭 {len(report.preview)} 区域（名前、コード、市区町村、層、親の区域）:")
+        _echo(f"  先頭 {len(report.preview)} 区域（名前、コード、市区町村、層、親の区域）:")
         for row in report.preview:
             values = (row.name, row.code, row.municipality, f"第{row.layer}層", row.parents)
-            click.echo("    " + "\t".join(v or "-" for v in values))
+            _echo("    " + "\t".join(terminal_cell(v) if v else "-" for v in values))
 
 
 @main.command("import-resources", help="資源の一覧（CSV, Excel .xlsx, GeoJSON）を取り込みます")
@@ -258,48 +303,50 @@ def import_resources_command(
         require_point=require_point,
         municipalities=tuple(n for n in [app.config["MUNICIPALITY_NAME"]] if n),
         geocoder=GeocoderSettings(app.config["GEOCODER_URL"], app.config["GEOCODER_INTERVAL_S"]),
+        limits=Limits.from_config(app.config),
     )
-    try:
-        report = import_resources(
-            storage, path, app.extensions["mapapp.taxonomy"], options, progress=_Progress()
-        )
-    except ImportProblem as exc:
-        _fail(exc)
+    report = import_resources(
+        storage, path, app.extensions["mapapp.taxonomy"], options, progress=_Progress()
+    )
     _print_resource_report(report)
 
 
 def _print_resource_report(report) -> None:
     written = report.written
     head = "確認のみ（書き込んでいません）" if report.dry_run else "取り込みました"
-    click.echo(
+    _echo(
         f"{head}: {report.filename}（形式 {report.profile}、文字コード {report.encoding}、"
         f"出典 {'、'.join(report.sources) or '-'}）\n"
         f"  {report.rows_total} 行: 新規 {written.created}、更新 {written.updated}、"
         f"変更なし {written.unchanged}、取り込まなかった行 {len({e.row for e in report.rejected})}"
     )
     for warning in report.warnings:
-        click.echo(f"  注意: {warning}")
+        _echo(f"  注意: {warning}")
     if written.outside_areas:
         names = "、".join(written.outside_areas[:10])
         more = (
             f" ほか {len(written.outside_areas) - 10} 件" if len(written.outside_areas) > 10 else ""
         )
-        click.echo(
+        _echo(
             f"  区域外（どの第2層区域にも入らない）: {len(written.outside_areas)} 件"
             f"（{names}{more}）"
         )
     if written.closed:
         done = "にします（確認のみ）" if report.dry_run else "にしました"
-        click.echo(f"  同じ出典でこのファイルに無い資源 {written.closed} 件を「終了」{done}")
+        _echo(f"  同じ出典でこのファイルに無い資源 {written.closed} 件を「終了」{done}")
     elif written.not_in_file:
-        click.echo(
+        _echo(
             f"  同じ出典でこのファイルに無い資源: {written.not_in_file} 件"
             "（そのままです。--close-missing で「終了」にできます）"
         )
     _print_import_duplicates(report.duplicates)
     _print_placement(report.placement)
-    for error in report.rejected:
-        click.echo(f"  取り込まなかった行: {error}")
+    from mapapp.importing.errors import LISTED_ERRORS
+
+    for error in report.rejected[:LISTED_ERRORS]:
+        _echo(f"  取り込まなかった行: {error}")
+    if len(report.rejected) > LISTED_ERRORS:
+        _echo(f"  取り込まなかった行: ほか {len(report.rejected) - LISTED_ERRORS:,} 件")
 
 
 def _print_placement(summary) -> None:
@@ -311,18 +358,18 @@ def _print_placement(summary) -> None:
     counts = "、".join(
         f"{PLACEMENT_LABELS[p]} {n}" for p in Placement if (n := summary.by_placement.get(p))
     )
-    click.echo(f"  位置の精度: {counts}")
+    _echo(f"  位置の精度: {counts}")
     if summary.geocoder_requests:
-        click.echo(f"  住所検索サービスへの問い合わせ: {summary.geocoder_requests} 件")
+        _echo(f"  住所検索サービスへの問い合わせ: {summary.geocoder_requests} 件")
     if summary.not_placed:
-        click.echo(
+        _echo(
             f"  位置がわからず地図に出ない行: {len(summary.not_placed)} 件"
             "（取り込みました。mapapp review-places で一覧できます）"
         )
         for number, name, reason in summary.not_placed[:10]:
-            click.echo(f"    {number}行目 {name}: {reason}")
+            _echo(f"    {number}行目 {name}: {reason}")
         if len(summary.not_placed) > 10:
-            click.echo(f"    ほか {len(summary.not_placed) - 10} 件")
+            _echo(f"    ほか {len(summary.not_placed) - 10} 件")
 
 
 @main.command(
@@ -334,20 +381,18 @@ def _print_placement(summary) -> None:
 def import_gazetteer_command(path, source, dry_run) -> None:
     from mapapp.importing.gazetteer import import_gazetteer
 
-    storage = _storage(_app())
-    try:
-        report = import_gazetteer(storage, path, source=source, dry_run=dry_run)
-    except ImportProblem as exc:
-        _fail(exc)
+    app = _app()
+    limits = Limits.from_config(app.config)
+    report = import_gazetteer(_storage(app), path, source=source, dry_run=dry_run, limits=limits)
     head = "確認のみ（書き込んでいません）" if report.dry_run else "取り込みました"
     towns = "、".join(report.municipalities[:10]) or "市区町村名なし"
     more = f" ほか {len(report.municipalities) - 10}" if len(report.municipalities) > 10 else ""
-    click.echo(
+    _echo(
         f"{head}: {report.filename}（出典 {report.source}、文字コード {report.encoding}）\n"
         f"  町丁目・大字 {report.written} 件（{towns}{more}）"
     )
     if report.repeated:
-        click.echo(f"  同じ市区町村・同じ名前の行 {report.repeated} 件は最初の行を使いました")
+        _echo(f"  同じ市区町村・同じ名前の行 {report.repeated} 件は最初の行を使いました")
 
 
 @main.command(
@@ -358,7 +403,7 @@ def review_places(as_csv: bool) -> None:
     import csv
 
     from mapapp import catalog
-    from mapapp.exporting import excel_safe
+    from mapapp.exporting import excel_safe, terminal_cell
 
     storage = _storage(_app())
     with storage.reading() as session:
@@ -371,10 +416,10 @@ def review_places(as_csv: bool) -> None:
         for row in rows:
             writer.writerow([excel_safe(str(v)) for v in row])
         return
-    click.echo("\t".join(header))
+    _echo("\t".join(header))
     for row in rows:
-        click.echo("\t".join(excel_safe(str(v)) for v in row))
-    click.echo(f"位置を確認したい資源: {len(rows)} 件", err=True)
+        _echo("\t".join(terminal_cell(str(v)) for v in row))
+    _echo(f"位置を確認したい資源: {len(rows)} 件", err=True)
 
 
 @main.command("refresh-derived", help="開催日時・参加費・読みの読み取り結果を全件計算し直します")
@@ -383,13 +428,14 @@ def refresh_derived_command() -> None:
 
     app = _app()
     changed = refresh_derived(_storage(app), _Progress())
-    click.echo(f"{changed} 件の読み取り結果が変わりました")
+    _echo(f"{changed} 件の読み取り結果が変わりました")
 
 
 @main.command(help="区域ごと・種別ごとの資源の数を表示します")
 @click.option("--layer", type=click.IntRange(1, 3), default=2, show_default=True)
 def stats(layer: int) -> None:
     from mapapp import catalog
+    from mapapp.exporting import terminal_cell
 
     app = _app()
     storage = _storage(app)
@@ -400,9 +446,10 @@ def stats(layer: int) -> None:
         outside = catalog.count_outside(session)
     rows = [(a.name, counts.get(a.id, {})) for a in areas] + [("区域外", outside)]
     kinds = [k for k in taxonomy.kinds if any(k.code in c for _, c in rows)]
-    click.echo("\t".join(["区域", "合計", *(k.label for k in kinds)]))
+    _echo("\t".join(["区域", "合計", *(terminal_cell(k.label) for k in kinds)]))
     for name, c in rows:
-        click.echo("\t".join([name, str(sum(c.values())), *(str(c.get(k.code, 0)) for k in kinds)]))
+        counts = [str(sum(c.values())), *(str(c.get(k.code, 0)) for k in kinds)]
+        _echo("\t".join([terminal_cell(name), *counts]))
     _print_layer_summary(storage)
     _print_likely_duplicates(storage)
 
@@ -418,7 +465,7 @@ def _print_import_duplicates(pairs) -> None:
         for p in pairs[:5]
     )
     more = f" ほか {len(pairs) - 5} 件" if len(pairs) > 5 else ""
-    click.echo(
+    _echo(
         f"  ほかの出典と重なっていそうな資源（同じ名前で {NEAR_M:.0f} m 以内）: {len(pairs)} 件"
         f"（{shown}{more}）。mapapp stats で全部を一覧できます"
     )
@@ -428,16 +475,16 @@ def _print_likely_duplicates(storage) -> None:
     """Every pair of resources of different sources with the same name within 50 m, as
     tab-separated rows like the rest of stats."""
     from mapapp.duplicates import NEAR_M, likely_duplicates, stored_places
-    from mapapp.exporting import excel_safe
+    from mapapp.exporting import terminal_cell
 
     with storage.reading() as session:
         pairs = likely_duplicates(stored_places(session))
-    click.echo(f"重なっていそうな資源（同じ名前で {NEAR_M:.0f} m 以内、出典が違う）\t{len(pairs)}")
+    _echo(f"重なっていそうな資源（同じ名前で {NEAR_M:.0f} m 以内、出典が違う）\t{len(pairs)}")
     if pairs:
-        click.echo("\t".join(["名称", "ID", "出典", "ID", "出典", "距離m"]))
+        _echo("\t".join(["名称", "ID", "出典", "ID", "出典", "距離m"]))
     for p in pairs:
         cells = [p.first.name, p.first.id, p.first.source, p.second.id, p.second.source]
-        click.echo("\t".join([*(excel_safe(str(c)) for c in cells), f"{p.distance_m:.0f}"]))
+        _echo("\t".join([*(terminal_cell(str(c)) for c in cells), f"{p.distance_m:.0f}"]))
 
 
 def _print_layer_summary(storage) -> None:
@@ -445,16 +492,17 @@ def _print_layer_summary(storage) -> None:
     none of them, and the resources with no point yet (位置なし). Every line has a tab, like
     the table above it, so that the whole output reads as tab-separated rows."""
     from mapapp.areas import count_unplaced, layer_summaries
+    from mapapp.exporting import terminal_cell
 
     with storage.reading() as session:
         summaries = layer_summaries(session)
         unplaced = count_unplaced(session)
     header = ["層・種類", "区域数", "どの区域にも入らない資源（位置あり、終了を除く）"]
-    click.echo("\t".join(header))
+    _echo("\t".join(header))
     for s in summaries:
-        label = f"第{s.layer}層" + (f" {s.kind_label}" if s.kind_label else "")
-        click.echo("\t".join([label, str(s.areas), str(s.resources_outside)]))
-    click.echo(f"位置なし（地図に置けていない資源）\t{unplaced}")
+        label = f"第{s.layer}層" + (f" {terminal_cell(s.kind_label)}" if s.kind_label else "")
+        _echo("\t".join([label, str(s.areas), str(s.resources_outside)]))
+    _echo(f"位置なし（地図に置けていない資源）\t{unplaced}")
 
 
 @main.command("parse-schedule", help="開催日時の文字列をどう読んだかを JSON で表示します")
@@ -466,7 +514,7 @@ def parse_schedule_command(text: str, closed: str) -> None:
     from mapapp.schedule import parse_resource_schedule
 
     schedule = parse_resource_schedule(text, closed)
-    click.echo(json.dumps(schedule.to_json(), ensure_ascii=False, indent=2))
+    _echo(json.dumps(schedule.to_json(), ensure_ascii=False, indent=2))
 
 
 @main.command("review-schedules", help="開催日時を読み取れず、確認が必要な資源を一覧します")
@@ -475,7 +523,7 @@ def review_schedules(as_csv: bool) -> None:
     import csv
 
     from mapapp import catalog
-    from mapapp.exporting import excel_safe
+    from mapapp.exporting import excel_safe, terminal_cell
 
     app = _app()
     storage = _storage(app)
@@ -489,18 +537,21 @@ def review_schedules(as_csv: bool) -> None:
             writer.writerow([excel_safe(str(v)) for v in row])
         return
     for rid, name, schedule_text, closed_text, reasons in rows:
-        click.echo(
-            f"{rid}\t{name}\t{schedule_text!r}\t{closed_text!r}\t{reasons.replace(chr(10), ' / ')}"
-        )
-    click.echo(f"確認が必要な資源: {len(rows)} 件", err=True)
+        cells = [str(rid), terminal_cell(name), repr(schedule_text), repr(closed_text)]
+        _echo("\t".join([*cells, terminal_cell(reasons.replace(chr(10), " / "))]))
+    _echo(f"確認が必要な資源: {len(rows)} 件", err=True)
 
 
 def _fail(exc: Exception):
-    click.echo(f"エラー: {exc}", err=True)
+    """Say why the input was refused, on stderr, and stop with exit status 2."""
+    _echo(f"エラー: {exc}", err=True)
     if isinstance(exc, RowsRejected):
-        for error in exc.errors:
-            click.echo(f"  {error}", err=True)
-    sys.exit(1)
+        listed, more = exc.listed()
+        for error in listed:
+            _echo(f"  {error}", err=True)
+        if more:
+            _echo(f"  ほか {more:,} 件", err=True)
+    sys.exit(REFUSED)
 
 
 if __name__ == "__main__":

@@ -91,14 +91,79 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest `limit` the JSON API accepts in one page.",
         int,
     ),
+    # Limits of one import (mapapp.importing.limits): checked before the work starts, and
+    # said in Japanese with the limit and what to do.
+    Setting(
+        "IMPORT_MAX_MB",
+        50,
+        "Largest file an import reads, in MB (an .xlsx or .zip may unpack to ten times that).",
+        int,
+    ),
+    Setting(
+        "IMPORT_MAX_ROWS",
+        200_000,
+        "Most rows (or GeoJSON features) one resource list or gazetteer may have.",
+        int,
+    ),
+    Setting(
+        "IMPORT_MAX_COLUMNS",
+        500,
+        "Most columns (or GeoJSON properties) one imported file may have.",
+        int,
+    ),
+    Setting(
+        "IMPORT_MAX_CELL_CHARS",
+        10_000,
+        "Most characters in one cell of an imported file (every reader, GeoJSON included); "
+        "names, venues and addresses have shorter limits of their own.",
+        int,
+    ),
+    Setting(
+        "AREA_MAX_FEATURES",
+        20_000,
+        "Most features (polygons) one area file may have.",
+        int,
+    ),
+    Setting(
+        "AREA_MAX_VERTICES",
+        100_000,
+        "Most vertices one area may keep; an area with more is simplified (within "
+        "AREA_SIMPLIFY_M) and refused if it still has more.",
+        int,
+    ),
+    Setting(
+        "AREA_SIMPLIFY_M",
+        1.0,
+        "Tolerance in metres for simplifying an area with more than AREA_MAX_VERTICES "
+        "vertices (Douglas–Peucker, shape kept valid).",
+        float,
+    ),
+    Setting(
+        "HELP_CONTACT",
+        "",
+        "Where residents can ask when a place gives no contact, name and phone number "
+        "(e.g. `湖西市地域包括支援センター 053-576-1234`); shown on such cards, on lists that "
+        "find nothing and on every printed page. Empty: the town's 社会福祉協議会 when the data "
+        "has exactly one with a phone number, else nothing.",
+    ),
+    Setting(
+        "PUBLISHER",
+        "",
+        "Who hands out the printed lists (e.g. `湖西市 長寿介護課`), printed on every page. "
+        "Empty: the municipality's name.",
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 ENV_PREFIX = "MAPAPP_"
 
 
+KIND_WORDS = {int: "整数", float: "数"}  # how a message names what a setting expects
+
+
 class SettingError(ValueError):
-    """A setting has a value of the wrong type."""
+    """A setting has a value of the wrong type, or the instance config cannot be read; the
+    message, in Japanese, names the setting (or the file) and what came."""
 
 
 def _coerce(setting: Setting, value: Any) -> Any:
@@ -107,9 +172,20 @@ def _coerce(setting: Setting, value: Any) -> Any:
     try:
         return setting.kind(value)
     except (TypeError, ValueError) as exc:
+        expected = KIND_WORDS.get(setting.kind, setting.kind.__name__)
         raise SettingError(
-            f"{ENV_PREFIX}{setting.name}: expected {setting.kind.__name__}, got {value!r}"
+            f"設定 {ENV_PREFIX}{setting.name} は{expected}で書いてください"
+            f"（expected {setting.kind.__name__}, got {value!r}）"
         ) from exc
+
+
+def empty_counts(setting: Setting) -> bool:
+    """Whether an empty ``MAPAPP_*`` value is a value: for text settings whose empty value is
+    documented (TILE_URL: no tiles; GEOCODER_URL: off; MUNICIPALITY_NAME: the 第1層 area's
+    name…), ``MAPAPP_TILE_URL=`` means empty and wins over instance/config.py. For numbers,
+    and for DATABASE_URL and SECRET_KEY (no default: empty means "make one"), an empty value
+    is as if the variable were not set."""
+    return setting.kind is str and setting.default is not None
 
 
 def load_settings(
@@ -124,11 +200,17 @@ def load_settings(
     instance_file = instance_path / "config.py"
     if instance_file.exists():
         namespace: dict[str, Any] = {}
-        exec(compile(instance_file.read_text("utf-8"), str(instance_file), "exec"), namespace)  # noqa: S102 -- the operator's own config file
+        try:
+            code = compile(instance_file.read_text("utf-8"), str(instance_file), "exec")
+            exec(code, namespace)  # noqa: S102 -- the operator's own config file
+        except Exception as exc:  # whatever the file does wrong, staff get one message
+            raise SettingError(
+                f"{instance_file} を読めません（{type(exc).__name__}: {exc}）"
+            ) from exc
         values.update({k: v for k, v in namespace.items() if k.isupper()})
     for setting in SETTINGS:
         env_value = environ.get(ENV_PREFIX + setting.name)
-        if env_value is not None and env_value != "":
+        if env_value is not None and (env_value != "" or empty_counts(setting)):
             values[setting.name] = env_value
     values.update(overrides or {})
     for setting in SETTINGS:

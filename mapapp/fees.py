@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mapapp.schedule.text import normalize_schedule_text
 from mapapp.text import normalize_line
@@ -142,6 +143,13 @@ def parse_fee(text: str) -> Fee:
     """
     if not isinstance(text, str):
         raise FeeParseError(f"expected the 参加費 text as str, got {type(text).__name__}")
+    fee = _parse_fee_text(text)
+    return fee if fee.text is text else replace(fee, text=text)  # the caller's own text
+
+
+@functools.lru_cache(maxsize=20_000)
+def _parse_fee_text(text: str) -> Fee:
+    """parse_fee of a str, cached: a list repeats a few fee texts, and a Fee is immutable."""
     prepared = normalize_schedule_text(text)
     if not prepared:
         return Fee(text, None, "unknown")

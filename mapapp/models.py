@@ -183,6 +183,8 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200), unique=True)  # text.search_key(name)
     kana: Mapped[str] = mapped_column(String(200), default="")
+    # Derived on import (text.reading, bounded), for search: never computed in a request.
+    reading: Mapped[str] = mapped_column(String(200), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(40), default="")
     public_contact: Mapped[str] = mapped_column(String(200), default="")
 
@@ -236,6 +238,7 @@ class Resource(Base):
     outside_areas: Mapped[bool] = mapped_column(Boolean, default=False)  # 区域外
     # Derived on the way in, for search and filters; the texts above stay as written.
     reading: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    venue_reading: Mapped[str] = mapped_column(String(300), default="", server_default="")
     open_weekdays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # bit 0 = 月
     schedule_review: Mapped[str] = mapped_column(Text, default="", server_default="")
     fee_unit: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")

@@ -13,6 +13,7 @@ from mapapp.text import search_key
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+DEFAULT_COVERAGES = ("walk", "town")  # "areas" needs the areas named, row by row
 _QUALIFIER = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 
 
@@ -34,6 +35,9 @@ class Kind:
     symbol: str
     color: str
     aliases: tuple[str, ...]
+    # What an imported row of this kind serves when its file says nothing: "walk" (people come
+    # to it) or "town" (it comes to them: 配食, 移送, 訪問…). Values of mapapp.models.Coverage.
+    coverage: str = "walk"
 
 
 @dataclass(frozen=True)
@@ -113,28 +117,61 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY) -> Taxonomy:
         raw = tomllib.loads(Path(path).read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TaxonomyError(f"{path}: 読めません ({exc})") from exc
-    try:
-        groups = tuple(Group(g["code"], g["label"]) for g in raw.get("group", []))
-        kinds = tuple(
-            Kind(
-                k["code"],
-                k["label"],
-                k["group"],
-                k["symbol"],
-                k["color"],
-                tuple(k.get("aliases", ())),
-            )
-            for k in raw.get("kind", [])
+    groups = tuple(Group(f("code"), f("label")) for f in _entries(path, raw, "group"))
+    kinds = tuple(
+        Kind(
+            f("code"),
+            f("label"),
+            f("group"),
+            f("symbol"),
+            f("color"),
+            f("aliases", list, ()),
+            f("coverage", str, "walk"),
         )
-        skills = tuple(Skill(s["code"], s["label"]) for s in raw.get("skill", []))
-        needs = tuple(
-            NeedKind(n["code"], n["label"], tuple(n["resource_kinds"]), tuple(n["skills"]))
-            for n in raw.get("need", [])
-        )
-    except KeyError as exc:
-        raise TaxonomyError(f"{path}: 項目 {exc} がない項目があります") from exc
+        for f in _entries(path, raw, "kind")
+    )
+    skills = tuple(Skill(f("code"), f("label")) for f in _entries(path, raw, "skill"))
+    needs = tuple(
+        NeedKind(f("code"), f("label"), f("resource_kinds", list), f("skills", list))
+        for f in _entries(path, raw, "need")
+    )
     _check(path, groups, kinds, needs, skills)
     return Taxonomy(groups, kinds, needs, skills)
+
+
+_REQUIRED = object()
+
+
+def _entries(path, raw: dict, table: str):
+    """One reader per entry of ``[[table]]``: ``f(name, kind=str, default)`` gives the entry's
+    value, and a missing or mistyped one raises TaxonomyError naming the entry, as
+    「taxonomy.toml: [[kind]] の 3 番目（code = "salon"）: label がありません」."""
+    entries = raw.get(table, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise TaxonomyError(f"{path}: {table} は [[{table}]] の表を並べて書いてください")
+    for number, entry in enumerate(entries, start=1):
+        code = entry.get("code")
+        where = f"{path}: [[{table}]] の {number} 番目" + (
+            f'（code = "{code}"）' if isinstance(code, str) else ""
+        )
+
+        def field(name, kind=str, default=_REQUIRED, entry=entry, where=where):
+            if name not in entry:
+                if default is _REQUIRED:
+                    raise TaxonomyError(f"{where}: {name} がありません")
+                return default
+            value = entry[name]
+            if kind is list:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise TaxonomyError(
+                        f'{where}: {name} は文字列の並び（["…", "…"]）で書いてください'
+                    )
+                return tuple(value)
+            if not isinstance(value, str):
+                raise TaxonomyError(f'{where}: {name} は文字列（"…"）で書いてください')
+            return value
+
+        yield field
 
 
 def _check(path, groups, kinds, needs, skills) -> None:
@@ -159,6 +196,8 @@ def _check(path, groups, kinds, needs, skills) -> None:
             problems.append(f"種別 {kind.code}: color は #rrggbb で書いてください")
         if len(kind.symbol) != 1:
             problems.append(f"種別 {kind.code}: symbol は 1 文字にしてください")
+        if kind.coverage not in DEFAULT_COVERAGES:
+            problems.append(f"種別 {kind.code}: coverage は walk か town にしてください")
     for need in needs:
         problems += [
             f"ニーズ {need.code}: 種別「{k}」がありません"

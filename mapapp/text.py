@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 
 # CJK Radicals Supplement → equivalent unified ideograph, transcribed from Unicode's
 # EquivalentUnifiedIdeograph.txt (U+2E81..U+2EF3; U+2E80 and U+2E9A have none). PDF text
@@ -105,13 +106,26 @@ def katakana_to_hiragana(text: str) -> str:
     return text.translate(_KATAKANA_TO_HIRAGANA)
 
 
-@functools.lru_cache(maxsize=100_000)
+# Values longer than this are keyed without the cache, so that the cache holds names, not
+# whole descriptions (its memory stays bounded whatever a file holds).
+_CACHED_KEY_CHARS = 300
+
+
 def search_key(value: str | None) -> str:
     """A key for matching names: normalised, casefolded, kana folded, without spaces or
     punctuation that people type inconsistently (・, -, 　). Cached: venues, organisations
-    and kinds repeat across thousands of resources."""
+    and kinds repeat across thousands of resources. Costs time linear in the text."""
+    if value is not None and len(value) > _CACHED_KEY_CHARS:
+        return _search_key(value)
+    return _cached_search_key(value)
+
+
+def _search_key(value: str | None) -> str:
     text = katakana_to_hiragana(normalize_line(value).casefold())
     return re.sub(r"[\s・･\-‐－ー―〜~、。,.（）()「」]", "", text)
+
+
+_cached_search_key = functools.lru_cache(maxsize=100_000)(_search_key)
 
 
 _MOJIBAKE_HINTS = re.compile(
@@ -134,15 +148,28 @@ _KANJI = r"[\u3400-\u9fff\uf900-\ufaff々〆]"
 _KANJI_RUN = re.compile(rf"({_KANJI}+(?:[ケヶ]{_KANJI}+)*[ぁ-ゖ]*)")
 
 
-@functools.lru_cache(maxsize=100_000)
+# A reading covers this many characters of a name at most: pykakasi's time grows faster than
+# the length of a kanji run (40,000 kanji take minutes), and a name is found by its start.
+READING_MAX_CHARS = 200
+
+
 def reading(value: str | None) -> str:
     """A hiragana reading of a name, for search: ふれあい会館 → ふれあいかいかん.
 
     Computed by pykakasi one kanji run at a time (cached), so it is cheap for long lists.
-    Place names are often read wrongly (古見 → ふるみ, really こみ): a かな column in the
-    source wins over this wherever one exists.
+    Only the first READING_MAX_CHARS characters are read, and as many of the reading kept
+    (it fits every column it is stored in), so that its time is bounded whatever the text
+    (about 20 ms for 200 kanji). Place names are often read wrongly
+    (古見 → ふるみ, really こみ): a かな column in the source wins over this wherever one
+    exists. Computed on import and stored; never inside a request.
     """
-    text = normalize_line(value)
+    # Normalising can lengthen text (㍿ → 株式会社): cut before and after.
+    text = normalize_line((value or "")[: READING_MAX_CHARS * 2])[:READING_MAX_CHARS]
+    return _reading(text)[:READING_MAX_CHARS]
+
+
+@functools.lru_cache(maxsize=100_000)
+def _reading(text: str) -> str:
     parts = _KANJI_RUN.split(text)
     return "".join(
         _kanji_reading(p) if i % 2 else katakana_to_hiragana(p) for i, p in enumerate(parts)
@@ -182,6 +209,99 @@ def fuzzy_scores(query_key: str, choice_keys: list[str]) -> list[tuple[int, floa
         limit=None,
     )
     return [(index, score) for _, score, index in matches]
+
+
+def fuzzy_score_array(query_key: str, choice_keys: list[str]):
+    """The scores of :func:`fuzzy_scores` as one NumPy array over the choices, 0.0 for a
+    choice under the cutoff: no Python object per match, for indexes of 100,000 words."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    if not query_key or not choice_keys:
+        return np.zeros(len(choice_keys))
+    return process.cdist(
+        [query_key],
+        choice_keys,
+        scorer=fuzz.WRatio,
+        processor=None,
+        score_cutoff=FUZZY_SCORE_CUTOFF,
+        dtype=np.float64,
+        workers=1,  # a serving process answers one request per core already
+    )[0]
+
+
+class FuzzyWords:
+    """Prepared words, scored against a prepared query exactly as :func:`fuzzy_score_array`
+    scores them, without running WRatio on the words that cannot reach the cutoff.
+
+    Words and query are search keys, so they hold no spaces and WRatio's token variants
+    reduce to ratio and partial ratio. A word sharing ``c`` characters (as a multiset) with
+    the query then scores at most 200·c/(len_q + len_w) when the longer is under 1.5× or
+    over 8× the shorter (ratio; partial ratio scaled by 0.6 stays under the cutoff),
+    and at most 200·c/(m + c) in between (partial ratio over windows up to the shorter
+    length m, scaled by 0.9). In between, a shorter string found whole in the longer one
+    scores exactly 100 × 0.9 (WRatio's partial scale; the plain ratio stays under 80).
+    Only the words left go through rapidfuzz.
+
+    >>> FuzzyWords(["ふれあいさろん", "こうみんかん"]).scores("ふれあい").tolist()
+    [90.0, 0.0]
+    """
+
+    PARTIAL_SCALE = 0.9  # WRatio's weight on partial ratio for lengths 1.5× to 8× apart
+
+    def __init__(self, words: list[str]):
+        import numpy as np
+
+        self.words = words
+        self.lengths = np.array([len(w) for w in words], dtype=np.int64)
+        # Postings: for each character, the words holding it and how many times.
+        code_points = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+        owners = np.repeat(np.arange(len(words), dtype=np.int64), self.lengths)
+        pairs, counts = np.unique(
+            code_points.astype(np.int64) << 32 | owners, return_counts=True
+        )  # sorted by character, then by word
+        characters = pairs >> 32
+        self._words_of = (pairs & 0xFFFFFFFF).astype(np.int32)
+        self._counts = counts.astype(np.int32)
+        self._characters, self._starts = np.unique(characters, return_index=True)
+        self._ends = np.append(self._starts[1:], len(pairs))
+
+    def scores(self, query_key: str):
+        """Scores over ``words`` (0.0 under the cutoff), equal to fuzzy_score_array's."""
+        import numpy as np
+
+        scores = np.zeros(len(self.words))
+        if not query_key or not self.words:
+            return scores
+        if any(c.isspace() for c in query_key):  # not a search key: no shortcut is sound
+            return fuzzy_score_array(query_key, self.words)
+        shared = np.zeros(len(self.words), dtype=np.int64)
+        for character, wanted in Counter(query_key).items():
+            at = np.searchsorted(self._characters, ord(character))
+            if at < len(self._characters) and self._characters[at] == ord(character):
+                span = slice(self._starts[at], self._ends[at])
+                shared[self._words_of[span]] += np.minimum(self._counts[span], wanted)
+        length, shorter = len(query_key), np.minimum(self.lengths, len(query_key))
+        apart = np.maximum(self.lengths, length) / shorter
+        partial = (apart >= 1.5) & (apart <= 8.0)
+        bound = np.where(
+            partial, 200.0 * shared / (shorter + shared), 200.0 * shared / (length + self.lengths)
+        )
+        hopeful = np.flatnonzero(bound >= FUZZY_SCORE_CUTOFF - 1e-9)
+        found, rest = [], []
+        for i, in_partial in zip(hopeful.tolist(), partial[hopeful].tolist(), strict=True):
+            word = self.words[i]
+            if in_partial and (query_key in word or word in query_key):
+                found.append(i)
+            else:
+                rest.append(i)
+        whole = 100.0 * self.PARTIAL_SCALE
+        scores[found] = whole
+        if rest:
+            scores[rest] = fuzzy_score_array(query_key, [self.words[i] for i in rest])
+        if whole < FUZZY_SCORE_CUTOFF:
+            scores[scores < FUZZY_SCORE_CUTOFF] = 0.0
+        return scores
 
 
 # Matching a list's 会場 to a place already on the map is stricter than search: a plain ratio

@@ -63,6 +63,28 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    """An app on the demo town, loaded once per session with `mapapp demo`. For tests that
+    only read."""
+    from mapapp.cli import main
+
+    directory = tmp_path_factory.mktemp("demo_app")
+    url = f"sqlite:///{directory / 'demo.sqlite3'}"
+    env = {
+        "MAPAPP_DATABASE_URL": url,
+        "MAPAPP_SECRET_KEY": "test",
+        "MAPAPP_INSTANCE_PATH": str(directory),
+    }
+    result = CliRunner().invoke(main, ["demo"], env=env)
+    assert result.exit_code == 0, result.output
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test"}, instance_path=directory
+    )
+    yield app
+    get_storage(app).dispose()
+
+
 @pytest.fixture
 def cli(database_url, tmp_path):
     """Run `mapapp …` in-process against the test database; returns the click Result."""

@@ -82,18 +82,142 @@ def test_one_resource_and_not_found(client, town):
     [
         ("limit=0", "limit"),
         ("limit=100000", "limit"),
+        ("limit=501", "limit"),  # API_PAGE_LIMIT
         ("limit=abc", "limit"),
+        ("limit=", "limit"),
         ("offset=-1", "offset"),
         ("area=x", "area"),
         ("kind=spaceship", "kind"),
+        ("kind=salon&kind=ibasho", "kind"),
         ("status=sleeping", "status"),
+        ("free=yes", "free"),
+        ("pickup=true", "pickup"),
+        ("this_week=2", "this_week"),
+        ("weekday=1&weekday=2", "weekday"),
+        ("date=2026-6-11", "date"),
+        ("date=9999-12-31", "date"),
+        ("near=0,0", "near"),
+        ("radius_m=50001", "radius_m"),
+        ("q=" + "あ" * 101, "q"),
     ],
 )
-def test_bad_parameters_answer_in_one_error_shape(client, town, query, field):
+def test_bad_parameters_answer_in_one_error_shape(client, query, field):
     response = client.get(f"/api/resources?{query}")
     assert response.status_code == 400
+    assert response.mimetype == "application/json"
     error = response.get_json()["error"]
     assert error["code"] == "invalid_parameter" and error["field"] == field and error["message"]
+    assert error["status"] == 400
+
+
+def test_unknown_parameters_are_refused_by_name(client):
+    error = client.get("/api/resources?kinds=salon").get_json()["error"]
+    assert (error["code"], error["field"]) == ("unknown_parameter", "kinds")
+    assert "「kinds」というパラメーターはありません" in error["message"]
+
+
+@pytest.mark.parametrize("day", [f"9999-12-{d}" for d in range(25, 32)])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/resources",
+        "/areas/1",
+        "/areas/1/print",
+        "/areas/1.ics",
+        "/near?lat=34.705&lon=137.51&",
+        "/search?q=サロン&",
+        "/search/print?q=サロン&",
+    ],
+)
+def test_dates_at_the_end_of_the_calendar_are_refused_not_a_500(client, path, day):
+    response = client.get(f"{path}{'' if path.endswith('&') else '?'}date={day}")
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.get_json()["error"]["field"] == "date"
+    else:
+        assert "日にち（date）は 2000-01-01 から" in response.get_data(as_text=True)
+
+
+def test_a_search_error_from_the_domain_answers_in_the_error_shape(app):
+    from mapapp.search import InvalidSearch
+
+    def refuse():
+        raise InvalidSearch("near", "日本の範囲外です")
+
+    app.add_url_rule("/api/refuse", "refuse", refuse)
+    app.add_url_rule("/refuse", "refuse_page", refuse)
+    client = app.test_client()
+    error = client.get("/api/refuse").get_json()["error"]
+    assert error == {
+        "status": 400,
+        "code": "invalid_parameter",
+        "message": "日本の範囲外です",
+        "field": "near",
+    }
+    page = client.get("/refuse")
+    assert page.status_code == 400 and "日本の範囲外です" in page.get_data(as_text=True)
+
+
+def test_other_methods_get_405_with_allow(client):
+    api = client.post("/api/resources")
+    assert api.status_code == 405 and set(api.headers["Allow"].split(", ")) == {"GET", "HEAD"}
+    assert api.get_json()["error"]["code"] == "method_not_allowed"
+    page = client.delete("/search")
+    assert page.status_code == 405 and "GET" in page.headers["Allow"]
+    assert "この操作はできません" in page.get_data(as_text=True)
+
+
+def test_options_under_api_answers_in_the_error_shape(client):
+    response = client.options("/api/resources")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
+    assert response.get_json()["error"]["status"] == 405
+    missing = client.options("/api/nothing")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
+def test_too_large_headers_get_431_in_the_error_shape(client):
+    from mapapp.web import MAX_HEADER_BYTES
+
+    big = {"X-Filler": "x" * MAX_HEADER_BYTES}
+    api = client.get("/api/areas", headers=big)
+    assert api.status_code == 431
+    assert api.get_json()["error"]["code"] == "request_header_fields_too_large"
+    page = client.get("/", headers=big)
+    assert page.status_code == 431 and "ヘッダーが大きすぎます" in page.get_data(as_text=True)
+    assert client.get("/api/areas", headers={"X-Filler": "x" * 1000}).status_code == 200
+
+
+def test_content_types_are_the_documented_ones(client, town):
+    doc = client.get("/api/openapi.json")
+    assert doc.mimetype == "application/json"
+    paths = doc.get_json()["paths"]
+    rid = client.get("/api/resources?limit=1").get_json()["features"][0]["id"]
+    for url, path in [
+        ("/api/areas", "/api/areas"),
+        ("/api/resources?q=サロン", "/api/resources"),
+        (f"/api/resources/{rid}", "/api/resources/{id}"),
+        ("/api/openapi.json", "/api/openapi.json"),
+        (f"/resources/{rid}.ics", "/resources/{id}.ics"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert [response.mimetype] == list(paths[path]["get"]["responses"]["200"]["content"])
+
+
+def test_status_narrows_a_search_too(client, town, tmp_path, storage, taxonomy):
+    closed = [own_row(出典ID="c1", 名称="閉じたサロン", 経度="137.512", 状態="終了")]
+    import_resources(storage, write_csv(tmp_path / "closed.csv", closed), taxonomy)
+
+    def names(query):
+        body = client.get(f"/api/resources?{query}").get_json()
+        return {f["properties"]["name"] for f in body["features"]}
+
+    assert names("q=サロン") == {"西のサロン"}  # 終了 is left out unless asked for
+    assert names("q=サロン&status=closed") == {"閉じたサロン"}
+    assert names("q=サロン&status=active,closed") == {"西のサロン", "閉じたサロン"}
+    assert names("q=体操&status=paused") == {"西の体操"}
+    assert names("near=34.705,137.51&radius_m=500&status=paused") == {"西の体操"}
+    assert names("status=closed") == {"閉じたサロン"}  # and the plain list, as before
 
 
 def test_unknown_api_path_is_json(client):

@@ -6,7 +6,6 @@ import pytest
 
 from mapapp.importing.fields import (
     FieldProblem,
-    coarsen_address,
     parse_count,
     parse_coverage,
     parse_date,
@@ -59,29 +58,6 @@ def test_parse_date_refuses(text):
 )
 def test_parse_coverage(text, value):
     assert parse_coverage(text) is value
-
-
-@pytest.mark.parametrize(
-    ("address", "coarse"),
-    [
-        ("さくら台町本町2丁目3-5", "さくら台町本町2丁目"),
-        ("湖西市大知波1144", "湖西市大知波"),
-        ("新居町新居1800-1", "新居町新居"),
-        ("桜ケ丘12番地3", "桜ケ丘"),
-        ("本町３丁目", "本町3丁目"),
-        ("大知波1144番地の2 山田方", "大知波"),
-        ("浜名1234-5（田中様宅）", "浜名"),
-        ("本町２－３－５　山田", "本町"),
-        ("大知波千百四十四番地", "大知波"),
-        ("三ツ谷12", "三ツ谷"),
-        ("湖西市鷲津 ｺｰﾎﾟ山田 2F", "湖西市鷲津"),
-        ("湖西市鷲津 山田様宅", "湖西市鷲津"),
-        ("湖西市鷲津山田様宅", ""),
-        ("湖西市梅田 グリーンハイツ101号室", "湖西市梅田"),
-    ],
-)
-def test_coarsen_address(address, coarse):
-    assert coarsen_address(address) == coarse
 
 
 def test_split_list():

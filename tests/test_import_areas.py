@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -319,3 +320,18 @@ def test_city_shapefile_in_plane_rectangular_coordinates_imports_with_name_field
         stored = areas[props["CHIKU_NM"]]
         assert stored.municipality == "" and stored.code == ""
         assert stored.geom.symmetric_difference(polygon).area / polygon.area < 1e-6
+
+
+def test_an_area_over_the_vertex_limit_is_simplified_and_said(tmp_path, cli, monkeypatch):
+    import numpy as np
+
+    monkeypatch.setenv("MAPAPP_AREA_MAX_VERTICES", "200")
+    turn = np.linspace(0, 2 * np.pi, 400, endpoint=False)
+    circle = Polygon(np.c_[137.52 + 0.01 * np.cos(turn), 34.71 + 0.008 * np.sin(turn)])
+    path = write_geojson(tmp_path / "c.geojson", [({"name": "まるい町"}, circle)])
+    result = cli("import-areas", path, "--layer", "2", "--kind", "地区")
+    assert result.exit_code == 0, result.output
+    said = re.search(
+        r"「まるい町」の境界を簡略化しました（頂点 401 → (\d+) 個、誤差 1 m 以内）", result.output
+    )
+    assert said and int(said.group(1)) <= 200

@@ -134,7 +134,7 @@ def test_the_raw_geojson_gives_the_same_rows_as_the_csv(kosai, cli):
 
 def test_without_skip_invalid_nothing_is_written(cli, storage):
     result = cli("import-resources", require_shared(KOSAI / "resources_caremap2.csv"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "341 行のうち 2 行に問題があります。何も書き込んでいません" in result.output
     with storage.reading() as session:
         assert session.scalar(select(func.count(Resource.id))) == 0

@@ -98,7 +98,7 @@ def test_standard_facility_list_keeps_its_hours(tmp_path, storage, taxonomy):
 def test_a_file_without_a_kind_column_asks_for_kind_once(tmp_path, cli):
     path = write_csv(tmp_path / "facilities.csv", FACILITIES, headers=STANDARD_HEADERS)
     result = cli("import-resources", path)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.count("種別の列") == 1, result.output
     assert "種別の列（種別・サービス種別・サービスの種類・分類・種類）がありません" in result.output
     assert "行目" not in result.output  # said before any row is read, not once per row
@@ -343,7 +343,7 @@ def test_renamed_file_stops_and_names_the_source_to_use(tmp_path, storage, taxon
     renamed = tmp_path / "facilities_20260401.csv"
     shutil.copy(path, renamed)
     stopped = cli("import-resources", renamed, "--kind", "居場所")
-    assert stopped.exit_code == 1
+    assert stopped.exit_code == 2
     assert (
         "この一覧の行の多くは出典「file:facilities」と同じです（3 行のうち 3 行が同じ名前・同じ"
         "場所）。同じ一覧なら --source file:facilities を付けてください" in stopped.output

@@ -97,7 +97,9 @@ def test_free_and_pickup_filters(demo_client):
 def test_bad_filter_values_get_a_japanese_page(demo_client):
     response = demo_client.get("/areas/1?weekday=9")
     assert response.status_code == 400
-    assert "weekday は 0 以上 6 以下で指定してください" in response.get_data(as_text=True)
+    assert "曜日（weekday）は 0 から 6 までの整数で指定してください" in response.get_data(
+        as_text=True
+    )
     assert demo_client.get("/near?lat=north&lon=137").status_code == 400
     assert demo_client.get("/near?lat=0&lon=0").status_code == 400
     assert demo_client.get("/areas/99999").status_code == 404
@@ -152,7 +154,15 @@ def test_print_page_has_qr_map_and_numbered_list(demo_client):
     html = demo_client.get(f"/areas/{area}/print").get_data(as_text=True)
     assert html.count('<span class="num">') >= 5
     assert 'class="print-map"' in html and "<svg" in html
-    assert "最新の情報を見る" in html
+    # No PUBLIC_URL: no QR code, and the page says why (the Host header is never printed).
+    assert "最新の情報を見る" not in html and "QRコードとアドレスは印刷されません" in html
+    app = demo_client.application
+    app.config["PUBLIC_URL"] = "https://map.example.lg.jp"
+    try:
+        html = demo_client.get(f"/areas/{area}/print").get_data(as_text=True)
+    finally:
+        app.config["PUBLIC_URL"] = ""
+    assert "最新の情報を見る" in html and f"https://map.example.lg.jp/areas/{area}" in html
 
 
 def test_openapi_describes_the_api(demo_client):

@@ -553,19 +553,22 @@ def test_ical_text_is_valid_for_common_apps():
     assert any(line.startswith(" ") for line in lines)  # the long SUMMARY was folded
     for needle in ("DTSTAMP:", "UID:a@mapapp", "TZID:Asia/Tokyo",
                    "DTSTART;TZID=Asia/Tokyo:20260105T100000",
-                   "DTEND;TZID=Asia/Tokyo:20260105T113000", "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=",
+                   "DTEND;TZID=Asia/Tokyo:20260105T113000",
                    "EXDATE;TZID=Asia/Tokyo:20260112T100000"):  # fmt: skip
         assert needle in text.replace("\r\n ", "")
     event = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
     assert str(event["SUMMARY"]).startswith("ふれあいサロン；長い名前")
+    rule = event["RRULE"]
+    assert (rule["FREQ"], rule["BYDAY"]) == (["WEEKLY"], ["MO"]) and rule["UNTIL"]
 
 
-def test_ical_leaves_out_what_has_no_rules_and_refuses_daylight_saving_zones():
+def test_ical_leaves_out_what_has_no_rules_and_describes_any_zone():
     text = to_ical([("x", "x", parse_schedule("随時"), None)], dtstart=D(2026, 1, 1))
     assert "BEGIN:VEVENT" not in text
-    with pytest.raises(ValueError, match="without daylight saving"):
-        to_ical([("y", "y", parse_schedule("毎週月曜日"), None)], dtstart=D(2026, 1, 1),
-                tz="Europe/Berlin")  # fmt: skip
+    berlin = to_ical([("y", "y", parse_schedule("毎週月曜日 10:00"), None)],
+                     dtstart=D(2026, 1, 1), tz="Europe/Berlin")  # fmt: skip
+    zone = icalendar.Calendar.from_ical(berlin).walk("VTIMEZONE")[0]
+    assert zone["TZID"] == "Europe/Berlin" and zone.walk("DAYLIGHT")
 
 
 # --- properties -------------------------------------------------------------------------------

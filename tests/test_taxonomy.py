@@ -63,7 +63,18 @@ def test_every_need_is_met_by_some_kind_or_skill():
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("[[kind]]\ncode='a'\n", "項目 'label' がない"),
+        ("[[kind]]\ncode='a'\n", r'\[\[kind\]\] の 1 番目（code = "a"）: label がありません'),
+        (
+            "[[group]]\ncode='g'\nlabel='G'\n[[kind]]\ncode='a'\nlabel='A'\ngroup='g'\nsymbol='A'\ncolor='#000000'\n"
+            "[[kind]]\ncode='b'\nlabel=2\n",
+            r'\[\[kind\]\] の 2 番目（code = "b"）: label は文字列',
+        ),
+        ("[[skill]]\nlabel='話し相手'\n", r"\[\[skill\]\] の 1 番目: code がありません"),
+        (
+            "[[need]]\ncode='n'\nlabel='N'\nresource_kinds='salon'\nskills=[]\n",
+            r'\[\[need\]\] の 1 番目（code = "n"）: resource_kinds は文字列の並び',
+        ),
+        ("kind = 'salon'\n", r"kind は \[\[kind\]\] の表を並べて書いてください"),
         ("not toml = = =", "読めません"),
         (
             "[[group]]\ncode='g'\nlabel='G'\n[[kind]]\ncode='a'\nlabel='A'\ngroup='x'\nsymbol='A'\ncolor='red'\n",

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import re
+import struct
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import shapely
 from sqlalchemy import select
 
 from mapapp.areas import link_parents, parent_coverage, parents_of, place_all_resources
 from mapapp.geo import JAPAN_LAT, JAPAN_LON, repair_polygon
-from mapapp.importing.errors import FileProblem, RowError, RowsRejected
+from mapapp.importing.errors import ErrorList, FileProblem, RowError
+from mapapp.importing.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_file_size,
+    check_unpacked_size,
+    setting_name,
+    too_long_cell,
+    too_many_columns,
+)
+from mapapp.importing.readers import clean_cell
 from mapapp.models import Area, Change, ImportRun
 from mapapp.storage import Storage, bump_data_version
 from mapapp.text import looks_garbled, normalize_line
@@ -39,6 +53,11 @@ WATER_HCODE = 8154  # e-Stat HCODE: 8101 = 町丁・字等 (land), 8154 = 水面
 PREVIEW_ROWS = 10  # areas shown by --dry-run
 LISTED = 5  # merged areas named one by one in the report; the rest are counted
 READABLE = (".geojson", ".json", ".zip", ".gpkg", ".shp")
+# What an area keeps, as the database stores it (mapapp.models.Area).
+MAX_NAME_CHARS = 200
+MAX_CODE_CHARS = 40
+METRES_PER_DEGREE = 111_320  # of latitude; a degree of longitude in Japan is shorter
+NOT_A_NUMBER = "座標に数でない値（NaN や無限大）があります"
 # A name that is only a code: 0101, A-12, 22221001. Real names have kana or kanji.
 _CODE_LIKE = re.compile(r"[0-9A-Za-z._\-/#()]*[0-9][0-9A-Za-z._\-/#()]*")
 
@@ -60,6 +79,7 @@ class AreaReport:
     skipped_water: list[str] = field(default_factory=list)  # water-only features left out
     parents: list[str] = field(default_factory=list)  # how many areas have parents, per kind
     preview: list[AreaPreview] = field(default_factory=list)  # the first areas, as stored
+    simplified: list[str] = field(default_factory=list)  # 「…」の境界を簡略化しました（頂点…）
 
 
 @dataclass(frozen=True)
@@ -82,13 +102,15 @@ def import_areas(
     crs: str | None = None,
     dry_run: bool = False,
     progress: Callable[[str, int, int], None] = lambda *a: None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> AreaReport:
     """Import the polygons of one file as areas of ``layer``, then re-place every resource.
 
     Areas are keyed by their code (or name) within ``source`` (default ``layerN:kind``), so a
     revised boundary file updates the areas it names; features sharing a key become one area.
     The parents of this layer and of the layer below are recomputed (mapapp.areas.link_parents).
-    Raises FileProblem or RowsRejected.
+    Raises FileProblem or RowsRejected. The file is checked against ``limits`` (size, features,
+    columns, characters per value, vertices per area) before the work each one bounds.
     """
     path = Path(path)
     if layer not in (1, 2, 3):
@@ -97,7 +119,7 @@ def import_areas(
     if not kind_label:
         raise FileProblem("区域の種類（--kind）を指定してください。例: 中学校区")
     progress("読み込み", 0, 1)
-    frame = _read_frame(path, crs)
+    frame, unreadable = _read_frame(path, crs, limits)
     progress("読み込み", 1, 1)
     columns = [c for c in frame.columns if c != frame.geometry.name]
     name_field = _choose_name_field(frame, columns, name_field)
@@ -105,10 +127,10 @@ def import_areas(
     report = AreaReport(path.name, layer, kind_label, name_field, dry_run=dry_run)
     source = source or f"layer{layer}:{kind_label}"
 
-    parts, errors = _read_parts(frame, columns, name_field, code_field)
-    areas = _merge_parts(parts, errors, report, code_field, name_field)
+    parts, errors = _read_parts(frame, columns, name_field, code_field, unreadable, report, limits)
+    areas = _merge_parts(parts, errors, report, code_field, name_field, limits)
     if errors:
-        raise RowsRejected(sorted(errors, key=lambda e: e.row), len(frame))
+        raise errors.rejected(len(frame), "件")
     if not areas:
         raise FileProblem("区域が一つもありません")
     _warn_about_names(frame, columns, report, [a["name"] for a in areas.values()])
@@ -156,15 +178,19 @@ def _text_columns(frame, columns: list[str], samples: int = 3) -> dict[str, list
     return found
 
 
-def _read_parts(frame, columns, name_field, code_field) -> tuple[dict[str, list[dict]], list]:
-    """The features grouped by key (code, else name), each with what it holds."""
+def _read_parts(
+    frame, columns, name_field, code_field, unreadable, report, limits
+) -> tuple[dict[str, list[dict]], ErrorList]:
+    """The features grouped by key (code, else name), each with what it holds. A feature with
+    more vertices than the limit is simplified first (before any validity check, which costs
+    far more on such shapes); ``unreadable`` says why a feature has no geometry."""
     kana_field = next((c for c in KANA_FIELDS if c in columns), None)
     pop_fields = {
         k: next((c for c in v if c in columns), None) for k, v in POPULATION_FIELDS.items()
     }
     fallback = NAME_FALLBACKS.get(name_field)
     fallback = fallback if fallback in columns else None
-    errors: list[RowError] = []
+    errors = ErrorList()
     parts: dict[str, list[dict]] = {}
     for number, (_, row) in enumerate(frame.iterrows(), start=1):
         name = normalize_line(_text(row.get(name_field)))
@@ -172,12 +198,28 @@ def _read_parts(frame, columns, name_field, code_field) -> tuple[dict[str, list[
             name = normalize_line(_text(row.get(fallback)))
         code = normalize_line(_text(row.get(code_field))) if code_field else ""
         water = "HCODE" in columns and _int(row.get("HCODE")) == WATER_HCODE
-        geom, repaired = repair_polygon(row.geometry)
         if not (code or name) and not water:
             errors.append(RowError(number, name_field, "名前が空です", "件目"))
             continue
+        if len(name) > MAX_NAME_CHARS:
+            reason = f"名前が長すぎます（{len(name):,} 文字。{MAX_NAME_CHARS} 文字まで）"
+            errors.append(RowError(number, name_field, reason, "件目"))
+            continue
+        if len(code) > MAX_CODE_CHARS:
+            reason = f"コードが長すぎます（{len(code):,} 文字。{MAX_CODE_CHARS} 文字まで）"
+            errors.append(RowError(number, code_field, reason, "件目"))
+            continue
+        if number in unreadable:
+            errors.append(RowError(number, "geometry", unreadable[number], "件目"))
+            continue
+        geom, problem = _within_vertex_limit(row.geometry, name or code, report, limits)
+        if problem:
+            errors.append(RowError(number, "geometry", problem, "件目"))
+            continue
+        original = geom
+        geom, repaired = repair_polygon(geom)
         if geom is None:
-            errors.append(RowError(number, "geometry", "面（ポリゴン）ではありません", "件目"))
+            errors.append(RowError(number, "geometry", _no_area(original), "件目"))
             continue
         parts.setdefault(code or name or f"#{number}", []).append(
             {
@@ -195,7 +237,53 @@ def _read_parts(frame, columns, name_field, code_field) -> tuple[dict[str, list[
     return parts, errors
 
 
-def _merge_parts(parts, errors, report, code_field, name_field) -> dict[str, dict]:
+def _no_area(geom) -> str:
+    """Why a feature holds no area: not a polygon, rings too short, or all on one line."""
+    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return "面（ポリゴン）ではありません"
+    counts = shapely.get_num_coordinates(shapely.get_rings(shapely.get_parts(geom)))
+    few = [int(c) for c in counts if 0 < c < 4]
+    if few:
+        return _few_points(few[0])
+    return "面積がありません（点が一直線に並んでいるか、同じ点の繰り返しです）"
+
+
+def _few_points(points: int) -> str:
+    return (
+        f"輪（外周や穴）の点が {points} 個しかありません（最初の点に戻って閉じるまで "
+        "4 個以上必要です）"
+    )
+
+
+def _within_vertex_limit(geom, name: str, report: AreaReport, limits: Limits):
+    """(geometry, None) within limits.max_area_vertices, simplified (Douglas–Peucker within
+    limits.area_simplify_m, said in the report) when it has more; (None, reason) when even
+    the simplified shape has more."""
+    if geom is None:
+        return None, None
+    count = int(shapely.get_num_coordinates(geom))
+    if count <= limits.max_area_vertices:
+        return geom, None
+    # Without preserve_topology: seconds instead of minutes on a million vertices; what it
+    # may leave invalid is repaired next, like any other shape.
+    simple = shapely.simplify(
+        geom, limits.area_simplify_m / METRES_PER_DEGREE, preserve_topology=False
+    )
+    kept = int(shapely.get_num_coordinates(simple))
+    if kept > limits.max_area_vertices:
+        return None, (
+            f"頂点が多すぎます（{count:,} 個。誤差 {limits.area_simplify_m:g} m で簡略化しても "
+            f"{kept:,} 個で、上限は {limits.max_area_vertices:,} 個）。GIS で簡略化するか、設定 "
+            f"{setting_name('max_area_vertices')} を上げてください"
+        )
+    report.simplified.append(
+        f"「{name}」の境界を簡略化しました（頂点 {count:,} → {kept:,} 個、"
+        f"誤差 {limits.area_simplify_m:g} m 以内）"
+    )
+    return simple, None
+
+
+def _merge_parts(parts, errors, report, code_field, name_field, limits) -> dict[str, dict]:
     """One area per key: features that share a code (e-Stat repeats KEY_CODE for an area in
     several pieces, and for its 水面) become one (Multi)Polygon, and the report says so.
     Population is added up: e-Stat puts an area's count on one piece and 0 on the others."""
@@ -219,7 +307,13 @@ def _merge_parts(parts, errors, report, code_field, name_field) -> dict[str, dic
             )
         geom = group[0]["geom"]
         if len(group) > 1:
-            geom, _ = repair_polygon(shapely.union_all([p["geom"] for p in group]))
+            geom, problem = _within_vertex_limit(
+                shapely.union_all([p["geom"] for p in group]), name, report, limits
+            )
+            if problem:
+                errors.append(RowError(group[0]["number"], "geometry", problem, "件目"))
+                continue
+            geom, _ = repair_polygon(geom)
             where = f"{code_field} {key}" if group[0]["code"] else f"名前「{key}」"
             water = sum(p["water"] for p in group)
             report.merged.append(
@@ -328,23 +422,24 @@ def _preview(session, areas: list[Area]) -> list[AreaPreview]:
     ]
 
 
-def _read_frame(path: Path, crs: str | None):
-    import geopandas
-    import pyogrio.errors
-
+def _read_frame(path: Path, crs: str | None, limits: Limits = DEFAULT_LIMITS):
+    """The file's features in EPSG:4326, and why each feature whose geometry could not be
+    read has none ({feature number: reason}). Size, feature count and columns are checked
+    before any feature is read; every text value is checked and cleaned (clean_cell)."""
     if not path.is_file():
         raise FileProblem(f"ファイルがありません: {path.name}")
     if path.suffix.lower() not in READABLE:
         raise FileProblem(
             f"この形式は読めません: {path.suffix}（GeoJSON, Shapefile の zip, GeoPackage）"
         )
-    try:
-        frame = geopandas.read_file(path)
-        if path.suffix.lower() in (".zip", ".shp") and _garbled(frame):
-            # Shapefiles from Japanese sources are Shift_JIS and often come without a .cpg.
-            frame = geopandas.read_file(path, encoding="cp932")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise FileProblem(f"区域のファイルとして読めません: {exc}") from exc
+    _check_sizes(path, limits)
+    frame, unreadable = _read_features(path, None, limits)
+    if path.suffix.lower() in (".zip", ".shp") and _garbled(frame):
+        # Shapefiles from Japanese sources are Shift_JIS and often come without a .cpg.
+        frame, unreadable = _read_features(path, "cp932", limits)
+    if not frame.geometry.notna().any():
+        # Nothing to tell a coordinate system from: each feature's problem is reported.
+        return frame.set_crs(frame.crs or "EPSG:4326", allow_override=True), unreadable
     if crs:
         try:
             frame = frame.set_crs(crs, allow_override=True)
@@ -368,7 +463,243 @@ def _read_frame(path: Path, crs: str | None):
             f"区域が日本の範囲外です（経度 {minx:.3f}〜{maxx:.3f}、緯度 {miny:.3f}〜{maxy:.3f}）。"
             "座標系を --crs で指定してください"
         )
-    return frame
+    return frame, unreadable
+
+
+def _check_sizes(path: Path, limits: Limits) -> None:
+    """The file (a Shapefile: with the files beside it), and what a zip unpacks to."""
+    if path.suffix.lower() == ".shp":
+        size = sum(
+            p.stat().st_size for p in path.parent.iterdir() if p.stem == path.stem and p.is_file()
+        )
+        if size > limits.max_bytes:
+            raise FileProblem(
+                f"ファイルが大きすぎます（{size / 1024 / 1024:,.1f} MB。上限は {limits.max_mb} "
+                f"MB）。ファイルを分けて取り込むか、設定 {setting_name('max_mb')} を上げてください"
+            )
+        return
+    check_file_size(path, limits)
+    if path.suffix.lower() == ".zip":
+        check_unpacked_size(path, limits)
+
+
+def _read_features(path: Path, encoding: str | None, limits: Limits):
+    """(GeoDataFrame, {feature number: why its geometry could not be read})."""
+    import geopandas
+    import pandas
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's notes (unclosed rings…) are said below
+            info = pyogrio.read_info(path, encoding=encoding)
+            if info.get("features", -1) > limits.max_area_features:
+                raise _too_many_features(info["features"], limits)
+            if len(info.get("fields", ())) > limits.max_columns:
+                raise too_many_columns(len(info["fields"]), limits, "属性の列")
+            meta, _, wkb, field_data = pyogrio.raw.read(
+                path, encoding=encoding, max_features=limits.max_area_features + 1
+            )
+    except FileProblem:
+        raise
+    except Exception as exc:  # GDAL and pyogrio raise many kinds for a broken file
+        said = None
+        if path.suffix.lower() in (".geojson", ".json"):
+            said = _geojson_file_problem(path, limits)
+        raise FileProblem(said or _unreadable_file(path, exc)) from exc
+    if len(wkb) > limits.max_area_features:
+        raise _too_many_features(None, limits)
+    columns: dict[str, list] = {}
+    for name, values in zip(meta["fields"], field_data, strict=True):
+        columns[clean_cell(str(name))] = _clean_column(name, values, limits)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # each shape that cannot be read is said below
+        geometry = shapely.from_wkb(wkb, on_invalid="ignore")
+        coordinates, owners = shapely.get_coordinates(geometry, return_index=True)
+    unreadable = {
+        int(i) + 1: _wkb_problem(wkb[i])
+        for i in np.flatnonzero(pandas.isna(geometry))
+        if wkb[i] is not None
+    }
+    for i in np.unique(owners[~np.isfinite(coordinates).all(axis=1)]):
+        unreadable[int(i) + 1] = NOT_A_NUMBER
+        geometry[i] = None
+    missing = [
+        int(i) + 1 for i in np.flatnonzero(pandas.isna(geometry)) if int(i) + 1 not in unreadable
+    ]
+    if missing and len(missing) == len(geometry) and path.suffix.lower() in (".zip", ".shp"):
+        raise FileProblem(
+            "図形が 1 つも読めません（.shp が壊れているか、図形のないファイルです）。"
+            "元のファイルを入手し直してください"
+        )
+    if missing and path.suffix.lower() in (".geojson", ".json"):
+        unreadable.update(_geojson_problems(path, missing))
+    geometry_name = "geometry" if "geometry" not in columns else "geometry_"
+    frame = geopandas.GeoDataFrame(
+        pandas.DataFrame(columns, index=pandas.RangeIndex(len(geometry))),
+        geometry=geopandas.GeoSeries(geometry, crs=meta.get("crs")).rename(geometry_name),
+        crs=meta.get("crs"),
+    )
+    return frame, unreadable
+
+
+def _too_many_features(count: int | None, limits: Limits) -> FileProblem:
+    said = f"{count:,} 件。" if count is not None else ""
+    return FileProblem(
+        f"図形が多すぎます（{said}上限は {limits.max_area_features:,} 件）。ファイルを分けて"
+        f"取り込むか、設定 {setting_name('max_area_features')} を上げてください"
+    )
+
+
+def _clean_column(name, values, limits: Limits):
+    """One attribute column, its text cleaned and checked against the cell limit."""
+    if values.dtype != object:
+        return values
+    cleaned = []
+    for number, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            if len(value) > limits.max_cell_chars:
+                raise too_long_cell(f"{number}件目「{name}」", len(value), limits)
+            value = clean_cell(value)
+        cleaned.append(value)
+    return cleaned
+
+
+def _unreadable_file(path: Path, exc: Exception) -> str:
+    """Why GDAL could not open a file, in Japanese (GDAL's words after it, for an expert)."""
+    said = " ".join(str(exc).split())
+    detail = said if len(said) <= 160 else said[:159] + "…"
+    if "nested" in said:
+        reason = "入れ子（[ や { の重なり）が深すぎます。ファイルが壊れているようです"
+    elif "coordinate" in said and "type" in said:
+        reason = "座標に数でない値（文字列など）があります。座標は引用符なしの数で書いてください"
+    elif "Unrecognized number" in said or "GeoJSON" in said:
+        reason = "GeoJSON として読めません（数として読めない値や、書き方の誤りがあります）"
+    elif "not a database" in said or path.suffix.lower() == ".gpkg":
+        reason = "GeoPackage として読めません"
+    elif path.suffix.lower() in (".zip", ".shp"):
+        reason = (
+            "Shapefile として読めません（.shp, .shx, .dbf がそろっていて壊れていないか"
+            "確かめてください）"
+        )
+    else:
+        reason = "区域のファイルとして読めません"
+    return f"{reason}（{clean_cell(detail)}）"
+
+
+def _wkb_problem(data: bytes) -> str:
+    """Why a feature's shape could not be read, from its rings: GEOS refuses such shapes
+    without saying which ring is at fault, or how."""
+    try:
+        rings = list(_wkb_rings(data, 0))
+    except (struct.error, ValueError, IndexError):
+        return "図形のデータが壊れています"
+    for points, closed, finite in rings:
+        if not finite:
+            return NOT_A_NUMBER
+        if 0 < points < 4:
+            return _few_points(points)
+        if not closed:
+            return "輪（外周や穴）が閉じていません（最初の点と最後の点が違います）"
+    return "図形のデータが壊れています"
+
+
+def _wkb_rings(data: bytes, offset: int):
+    """(points, closed, finite) of each ring of a (Multi)Polygon in WKB (ISO or EWKB);
+    returns the offset after it. Other types raise ValueError."""
+    order = "<" if data[offset] == 1 else ">"
+    (kind,) = struct.unpack_from(order + "I", data, offset + 1)
+    offset += 5
+    if kind & 0x20000000:  # EWKB: an SRID follows
+        offset += 4
+    dims = 2 + bool(kind & 0x80000000) + bool(kind & 0x40000000)
+    kind &= 0x0FFFFFFF
+    dims += {1: 1, 2: 1, 3: 2}.get(kind // 1000, 0)
+    base = kind % 1000
+    (count,) = struct.unpack_from(order + "I", data, offset)
+    offset += 4
+    if base == 3:  # Polygon: rings of points
+        for _ in range(count):
+            (points,) = struct.unpack_from(order + "I", data, offset)
+            offset += 4
+            xy = np.frombuffer(data, np.dtype(order + "f8"), points * dims, offset)
+            xy = xy.reshape(points, dims)[:, :2]
+            offset += 8 * points * dims
+            closed = points == 0 or bool((xy[0] == xy[-1]).all())
+            yield points, closed, bool(np.isfinite(xy).all())
+        return offset
+    if base in (6, 7):  # MultiPolygon, GeometryCollection: whole geometries
+        for _ in range(count):
+            offset = yield from _wkb_rings(data, offset)
+        return offset
+    raise ValueError(f"WKB type {kind}")
+
+
+def _geojson_problems(path: Path, numbers: list[int]) -> dict[int, str]:
+    """Why GDAL left the geometry of these GeoJSON features empty: coordinates that are text,
+    or a type it does not know. Read only when there are such features."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            features = json.loads(path.read_bytes().decode("utf-8-sig")).get("features")
+    except (ValueError, RecursionError, AttributeError):
+        return {}
+    if not isinstance(features, list):
+        return {}
+    problems = {}
+    for number in numbers[:1000]:
+        feature = features[number - 1] if number <= len(features) else None
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if isinstance(geometry, dict):
+            problems[number] = _geojson_geometry_problem(geometry)
+    return {n: p for n, p in problems.items() if p}
+
+
+def _geojson_file_problem(path: Path, limits: Limits) -> str | None:
+    """What is wrong with a GeoJSON file GDAL refused, found with Python's own reader (only
+    then: GDAL's words say where, not what)."""
+    try:
+        document = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except RecursionError:
+        return "入れ子（[ や { の重なり）が深すぎます。ファイルが壊れているようです"
+    except json.JSONDecodeError as exc:
+        return f"GeoJSON として読めません: {exc.msg}（{exc.lineno}行目）"
+    except ValueError:  # not UTF-8, a number of too many digits
+        return None
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        return "GeoJSON の FeatureCollection ではありません"
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            return f"{number}件目: GeoJSON の Feature ではありません"
+        properties = feature.get("properties")
+        for key, value in properties.items() if isinstance(properties, dict) else ():
+            if isinstance(value, str) and len(value) > limits.max_cell_chars:
+                where = f"{number}件目「{clean_cell(str(key))[:40]}」"
+                return str(too_long_cell(where, len(value), limits))
+        geometry = feature.get("geometry")
+        problem = _geojson_geometry_problem(geometry) if isinstance(geometry, dict) else ""
+        if problem:
+            return f"{number}件目「geometry」: {problem}"
+    return None
+
+
+def _geojson_geometry_problem(geometry: dict) -> str:
+    kind = geometry.get("type")
+    if kind not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        return ""  # a point or a line: 「面（ポリゴン）ではありません」 says it
+    stack = [geometry.get("coordinates")]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(reversed(value))  # the first value first
+        elif value is None or isinstance(value, bool) or not isinstance(value, int | float):
+            shown = clean_cell(json.dumps(value, ensure_ascii=False))
+            shown = shown if len(shown) <= 30 else shown[:29] + "…"
+            return f"座標に数でない値があります（{shown}）。座標は引用符なしの数で書いてください"
+        elif isinstance(value, float) and not np.isfinite(value):
+            return NOT_A_NUMBER
+    return ""
 
 
 def _plausible_degrees(bounds) -> bool:

@@ -25,13 +25,68 @@ class RowError:
         return f"{where}: {self.reason}"
 
 
-class RowsRejected(ImportProblem):
-    """Some rows are bad; nothing was written. ``errors`` lists every one of them."""
+# Problems listed one by one, in a report or on a terminal; the rest are counted. A file of two
+# million bad features says what is wrong with the first ones, not two million lines.
+LISTED_ERRORS = 100
 
-    def __init__(self, errors: list[RowError], total_rows: int):
+
+class RowsRejected(ImportProblem):
+    """Some rows are bad; nothing was written. ``errors`` lists them (the first
+    LISTED_ERRORS where the importer stopped collecting); ``omitted`` counts those left out,
+    in ``omitted_rows`` more rows."""
+
+    def __init__(
+        self,
+        errors: list[RowError],
+        total_rows: int,
+        omitted: int = 0,
+        omitted_rows: int = 0,
+        unit: str = "行",
+    ):
         self.errors = errors
         self.total_rows = total_rows
-        bad_rows = len({e.row for e in errors})
+        self.omitted = omitted
+        bad_rows = len({e.row for e in errors}) + omitted_rows
         super().__init__(
-            f"{total_rows} 行のうち {bad_rows} 行に問題があります。何も書き込んでいません"
+            f"{total_rows} {unit}のうち {bad_rows} {unit}に問題があります。何も書き込んでいません"
+        )
+
+    def listed(self, limit: int = LISTED_ERRORS) -> tuple[list[RowError], int]:
+        """The first ``limit`` errors, and how many more there are."""
+        return self.errors[:limit], max(len(self.errors) - limit, 0) + self.omitted
+
+
+class ErrorList:
+    """Collects RowErrors up to LISTED_ERRORS and counts the rest, and their rows, in constant
+    memory (errors are appended in row order)."""
+
+    def __init__(self, limit: int = LISTED_ERRORS):
+        self.errors: list[RowError] = []
+        self.omitted = 0
+        self._limit = limit
+        self._omitted_rows = 0
+        self._last_row: int | None = None
+
+    def append(self, error: RowError) -> None:
+        if len(self.errors) < self._limit:
+            self.errors.append(error)
+        else:
+            self.omitted += 1
+            if error.row != self._last_row:
+                self._omitted_rows += 1
+        self._last_row = error.row
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def __len__(self) -> int:
+        return len(self.errors) + self.omitted
+
+    def rejected(self, total_rows: int, unit: str = "行") -> RowsRejected:
+        return RowsRejected(
+            sorted(self.errors, key=lambda e: e.row),
+            total_rows,
+            self.omitted,
+            self._omitted_rows,
+            unit,
         )

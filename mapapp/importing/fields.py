@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from urllib.parse import urlsplit
 
@@ -79,9 +80,12 @@ def parse_float(text: str, label: str) -> float:
     if not value:
         raise FieldProblem(f"{label}がありません")
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise FieldProblem(f"{label}「{text}」は数字ではありません") from None
+    if not math.isfinite(number):  # "nan", "inf", "1e999": float() reads them all
+        raise FieldProblem(f"{label}「{text}」は数字ではありません（無限大や NaN は使えません）")
+    return number
 
 
 _STATUS = {
@@ -139,30 +143,6 @@ def split_list(text: str) -> list[str]:
         if part:
             seen.setdefault(part, None)
     return list(seen)
-
-
-_PERSON = re.compile(r"[様宅方]")
-# Where the house part of an address starts: the first digit, or a kanji number before 番.
-_HOUSE_PART = re.compile(r"\d|[〇一二三四五六七八九十百千]+番")
-
-
-def coarsen_address(address: str) -> str:
-    """The address down to its 丁目 (or 大字), for a private home; nothing after it survives.
-
-    >>> coarsen_address("さくら台町本町2丁目3-5")
-    'さくら台町本町2丁目'
-    >>> coarsen_address("湖西市大知波1144番地の2 山田方")
-    '湖西市大知波'
-    """
-    value = normalize_line(address)
-    if "丁目" in value:
-        return value[: value.index("丁目") + 2]
-    found = _HOUSE_PART.search(value)
-    head = value[: found.start()] if found else value
-    head = head.split(" ")[0]  # what follows a space is a building or a person's name
-    if _PERSON.search(head):  # 「鷲津山田様宅」: no way to tell the town from the name
-        return ""
-    return head.rstrip(" -‐－ー−の")
 
 
 # --- optional columns: a bad value is reported and left out, the row is kept ---------------

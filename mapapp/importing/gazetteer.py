@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert
 from mapapp.addresses import place_key
 from mapapp.geo import InvalidCoordinate, check_lat_lon
 from mapapp.importing.errors import FileProblem, RowError, RowsRejected
+from mapapp.importing.limits import DEFAULT_LIMITS, Limits
 from mapapp.importing.profiles import header_key
 from mapapp.importing.readers import read_table
 from mapapp.models import ImportRun, Placement, PlaceName
@@ -53,11 +54,15 @@ class GazetteerReport:
 
 
 def import_gazetteer(
-    storage: Storage, path: Path, source: str | None = None, dry_run: bool = False
+    storage: Storage,
+    path: Path,
+    source: str | None = None,
+    dry_run: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> GazetteerReport:
     """Replace the gazetteer entries of ``source`` with the file's; all or nothing."""
     path = Path(path)
-    table = read_table(path)
+    table = read_table(path, limits)
     present = {header_key(h): h for h in table.headers}
 
     def column(candidates, required_label=None):

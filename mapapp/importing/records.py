@@ -11,13 +11,10 @@ from mapapp.geo import InvalidCoordinate, check_lat_lon
 from mapapp.importing import fields as parse
 from mapapp.importing.fields import FieldProblem
 from mapapp.models import Coverage, LocationPrecision, Placement, ResourceStatus
+from mapapp.privacy import is_private_home, public_address, public_description, public_point
 from mapapp.schedule import parse_resource_schedule, weekday_mask
 from mapapp.taxonomy import Taxonomy
 from mapapp.text import normalize_line, normalize_text, reading, unify_line_breaks
-
-# A private home's point is moved to its 町丁's representative point when the town has 第3層
-# areas, and otherwise rounded to about 100 m, so that the house cannot be found from it.
-CHOME_DECIMALS = 3
 
 
 def keep_raw(text: str) -> str:
@@ -26,7 +23,7 @@ def keep_raw(text: str) -> str:
     return "\n".join(line.strip() for line in lines).strip()
 
 
-@dataclass
+@dataclass(slots=True)  # one per row kept: no per-instance __dict__
 class ResourceRecord:
     source: str
     source_key: str
@@ -65,6 +62,7 @@ class ResourceRecord:
     private_point: tuple[float, float] | None = None
     # Derived from the texts above (see derive()).
     reading: str = ""
+    venue_reading: str = ""
     open_weekdays: int = 0
     schedule_review: str = ""
     schedule_rules: list[dict] = field(default_factory=list)
@@ -138,18 +136,64 @@ def build_record(
     )
     if record.coverage == Coverage.AREAS and not record.service_areas:
         problems["service_areas"] = "対象範囲が「区域」のときは対象区域を書いてください"
+    problems.update(_too_long(record))
     if problems:
         return None, problems
-    if record.location_precision == LocationPrecision.CHOME:
-        record.address = parse.coarsen_address(record.address)
+    if is_private_home(record.location_precision):
+        record.description = public_description(record.description, record.venue, record.address)
+        record.address = public_address(record.address)
         record.venue = ""  # often 「山田宅」: a private home is shown by its 丁目 only
         hide_home_point(record)
     derive(record)
     return record, problems
 
 
+# Longest value each field keeps, in characters: the database's columns for names, and for
+# the texts that the schedule and fee readers parse, lengths that keep them fast (their time
+# grows faster than the text). Any cell is also within IMPORT_MAX_CELL_CHARS.
+FIELD_MAX_CHARS = {
+    "name": 300,
+    "kana": 300,
+    "venue": 300,
+    "address": 300,
+    "organization": 200,
+    "kind_text": 200,
+    "schedule_text": 1000,
+    "closed_text": 500,
+    "fee_text": 300,
+    "target_text": 1000,
+}
+FIELD_LABELS = {
+    "name": "名称", "kana": "名称かな", "venue": "会場", "address": "住所",
+    "organization": "運営団体", "kind_text": "種別",
+    "schedule_text": "開催日時", "closed_text": "休み", "fee_text": "参加費",
+    "target_text": "対象者",
+}  # fmt: skip
+
+
+def _too_long(record: ResourceRecord) -> dict[str, str]:
+    """{field: problem} for the values longer than FIELD_MAX_CHARS allows."""
+    problems = {}
+    for field_name, most in FIELD_MAX_CHARS.items():
+        length = len(getattr(record, field_name) or "")
+        if length > most:
+            problems[field_name] = (
+                f"{FIELD_LABELS[field_name]}が長すぎます（{length:,} 文字。{most:,} 文字まで）"
+            )
+    return problems
+
+
+# Optional values longer than this are left out (and said), like any other bad one.
+OPTIONAL_MAX_CHARS = {"url": 500, "public_contact": 200}
+
+
 def _optional(warnings: dict[str, str], field_name: str, function, text: str) -> str:
     """An optional value: a bad one is left out and said, never a reason to drop the row."""
+    most = OPTIONAL_MAX_CHARS.get(field_name)
+    if most is not None and len(text) > most:
+        said = f"長すぎます（{len(text):,} 文字。{most:,} 文字まで）"
+        warnings[field_name] = f"{said}。空欄にしました"
+        return ""
     try:
         value, note = function(text)
     except FieldProblem as exc:
@@ -174,7 +218,8 @@ def _point(lat_text: str, lon_text: str, attempt, problems) -> tuple[float | Non
 
 
 def hide_home_point(record: ResourceRecord) -> None:
-    """Keep a private home's exact point only to find its areas; what is stored is rough.
+    """Keep a private home's exact point only to find the 町丁目 it lies in (the writer then
+    puts it at that 町丁目's point); what is stored is rough (mapapp.privacy).
 
     A point that is already a 町丁目's or 大字's representative point says nothing of the house.
     """
@@ -183,25 +228,26 @@ def hide_home_point(record: ResourceRecord) -> None:
     if record.placement in (Placement.CHOME, Placement.OAZA):
         return
     record.private_point = (record.lat, record.lon)
-    record.lat = round(record.lat, CHOME_DECIMALS)
-    record.lon = round(record.lon, CHOME_DECIMALS)
+    record.lat, record.lon = public_point(record.lat, record.lon)
 
 
 # Bump when the schedule, fee or reading parsers change what they read from the same text:
 # databases read by an older version are then recomputed on the next start (cli._storage).
-DERIVED_VERSION = "4"  # 4: no schedule rules for a reading a person must check
+DERIVED_VERSION = "5"  # 5: readings of venues and organisations are stored (bounded)
 
 
 def derive(record: ResourceRecord) -> None:
     """Fill the fields search and filters use: reading, weekdays, schedule rules, fee."""
     for name, value in derived_values(
-        record.name, record.schedule_text, record.closed_text, record.fee_text
+        record.name, record.schedule_text, record.closed_text, record.fee_text, record.venue
     ).items():
         setattr(record, name, value)
 
 
-def derived_values(name: str, schedule_text: str, closed_text: str, fee_text: str) -> dict:
-    """What is computed from a resource's texts: reading, weekdays, schedule rules, fee."""
+def derived_values(
+    name: str, schedule_text: str, closed_text: str, fee_text: str, venue: str = ""
+) -> dict:
+    """What is computed from a resource's texts: readings, weekdays, schedule rules, fee."""
     schedule = parse_resource_schedule(schedule_text, closed_text)
     fee = parse_fee(fee_text)
     rules = [
@@ -217,6 +263,7 @@ def derived_values(name: str, schedule_text: str, closed_text: str, fee_text: st
     ]
     return {
         "reading": reading(name),
+        "venue_reading": reading(venue),
         "open_weekdays": weekday_mask(schedule),
         "schedule_review": "\n".join(schedule.needs_review),
         "schedule_rules": rules,

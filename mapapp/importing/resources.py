@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from mapapp import duplicates
 from mapapp.importing.errors import FileProblem, RowError, RowsRejected
+from mapapp.importing.limits import DEFAULT_LIMITS, Limits
 from mapapp.importing.placing import (
     GeocoderSettings,
     PlacementSummary,
@@ -48,6 +49,7 @@ class ImportOptions:
     require_point: bool = False  # refuse rows that cannot be placed, instead of keeping them
     municipalities: tuple[str, ...] = ()  # the town's own names, to read addresses without them
     geocoder: GeocoderSettings = GeocoderSettings()
+    limits: Limits = DEFAULT_LIMITS  # file size, rows, columns, characters per cell
 
 
 @dataclass
@@ -80,7 +82,7 @@ def import_resources(
     """
     path = Path(path)
     progress("読み込み", 0, 1)
-    table = read_table(path)
+    table = read_table(path, options.limits)
     progress("読み込み", 1, 1)
     profile = _choose_profile(table, options)
     fixed_kind = _fixed_kind(options.kind, taxonomy)
@@ -91,7 +93,9 @@ def import_resources(
     errors: list[RowError] = []
     warnings: list[str] = []
     total = len(table.rows)
-    keyed_rows = [{header_key(h): v for h, v in row.values.items()} for row in table.rows]
+    # The rows' own cells under header_key()s: a view per row, no copy of the cells.
+    keyed_index = table.index(header_key)
+    keyed_rows = [row.values.rekeyed(keyed_index) for row in table.rows]
     for done, (row, values) in enumerate(zip(table.rows, keyed_rows, strict=True), start=1):
         record, problems = _row_record(values, profile, fixed_kind, taxonomy, area_names)
         if problems:
@@ -108,6 +112,10 @@ def import_resources(
             progress("確認", done, total)
 
     warnings += _report_repeated_ids(table, keyed_rows, profile)
+    # The records hold what is kept: the file's cells are not needed past this point, so
+    # memory follows the rows kept rather than the file.
+    del keyed_rows
+    table.rows.clear()
     placement = _place(storage, records, options, progress)
     if options.require_point:
         errors += [

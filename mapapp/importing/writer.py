@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from mapapp.areas import CHUNK, area_shapes, place_resources
 from mapapp.geo import areas_containing
@@ -24,8 +24,9 @@ from mapapp.models import (
     ScheduleRule,
     ServiceArea,
 )
+from mapapp.privacy import PRIVATE_FIELDS, is_private_home
 from mapapp.storage import Storage, bump_data_version
-from mapapp.text import search_key
+from mapapp.text import reading, search_key
 
 # Resource columns an import sets, compared to decide whether a row changed.
 COLUMNS = (
@@ -61,6 +62,9 @@ COLUMNS = (
     "fee_unit",
     "fee_amount_yen",
 )
+# Written with every row but neither compared nor kept in the history: it follows from the
+# venue (which is), and for a private home the history must not keep what the venue was.
+QUIET_COLUMNS = ("venue_reading",)
 
 
 @dataclass
@@ -166,14 +170,20 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
         ]
     if changes:
         session.execute(insert(Change.__table__), changes)
+    homes = [
+        existing[key]["id"]
+        for key, record in wanted.items()
+        if key in existing and is_private_home(record.location_precision)
+    ]
+    forget_private_history(session, homes)
 
     touched = list(zip(created_ids, (r for r, _ in creates), strict=True))
     touched += [(rid, record) for rid, _v, record, _vals, _d in updates]
     _replace_links(session, touched)
     progress("区域の判定", 0, len(touched))
-    outside = place_resources(
-        session, [(rid, *(r.private_point or (r.lat, r.lon))) for rid, r in touched], shapes
-    )
+    # Areas come from the stored (public) point: a private home's area never says more than
+    # its point does.
+    outside = place_resources(session, [(rid, r.lat, r.lon) for rid, r in touched], shapes)
     names = {rid: r.name for rid, r in touched}
     result.outside_areas = [names[rid] for rid in outside]
     run.created, run.updated, run.unchanged = result.created, result.updated, result.unchanged
@@ -247,6 +257,24 @@ def _reconcile_keys(records, existing) -> None:
         record.source_key = key
 
 
+def forget_private_history(session, resource_ids: Sequence[int]) -> None:
+    """Remove the values of a private home's venue, address, point and description from its
+    history (that each change happened is kept): they may hold the house before it was hidden.
+    """
+    table = Change.__table__
+    for start in range(0, len(resource_ids), CHUNK):
+        session.execute(
+            update(table)
+            .where(
+                table.c.entity == "resource",
+                table.c.entity_id.in_(resource_ids[start : start + CHUNK]),
+                table.c.field.in_(PRIVATE_FIELDS),
+                (table.c.old.is_not(None)) | (table.c.new.is_not(None)),
+            )
+            .values(old=None, new=None)
+        )
+
+
 def _hide_private_homes(records, shapes, area_names: dict[int, str]) -> None:
     """Put each private home at the representative point of the 町丁 (第3層) it lies in, and
     name that 町丁 where nothing of the address could safely be kept."""
@@ -275,13 +303,18 @@ def _values(record: ResourceRecord, org_ids: dict[str, int]) -> dict:
     )
     for name in ("placement", "location_precision", "coverage", "status"):
         values[name] = values[name].value
+    values.update({name: getattr(record, name) for name in QUIET_COLUMNS})
     return values
 
 
 def _organization_ids(session, names: set[str]) -> dict[str, int]:
     by_key = {search_key(n): n for n in sorted(names)}
     ids = dict(session.execute(select(Organization.name_key, Organization.id)).all())
-    missing = [{"name": by_key[k], "name_key": k} for k in by_key if k not in ids]
+    missing = [
+        {"name": by_key[k], "name_key": k, "reading": reading(by_key[k])}
+        for k in by_key
+        if k not in ids
+    ]
     if missing:
         session.execute(insert(Organization.__table__), missing)
         ids = dict(session.execute(select(Organization.name_key, Organization.id)).all())
@@ -332,20 +365,13 @@ def _insert(session, creates) -> list[int]:
         for record, values in creates
     ]
     table = Resource.__table__
-    session.execute(insert(table), rows)
-    keys = [(r.source, r.source_key) for r, _ in creates]
-    ids: dict[tuple[str, str], int] = {}
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        ids.update(
-            ((row.source, row.source_key), row.id)
-            for row in session.execute(
-                select(table.c.id, table.c.source, table.c.source_key).where(
-                    tuple_(table.c.source, table.c.source_key).in_(chunk)
-                )
-            )
-        )
-    return [ids[k] for k in keys]
+    # The ids come back from the INSERT itself, in the order of the rows (SQLAlchemy's
+    # "insertmanyvalues" batches with RETURNING): no look-up afterwards, which went
+    # through the whole (source, source_key) index once per 500 rows.
+    inserted = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    return [row.id for row in inserted]
 
 
 class ConcurrentEdit(RuntimeError):
@@ -359,7 +385,7 @@ def _update(session, updates) -> None:
     statement = (
         update(table)
         .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
-        .values({name: bindparam(name) for name in [*COLUMNS, "version"]})
+        .values({name: bindparam(name) for name in [*COLUMNS, *QUIET_COLUMNS, "version"]})
     )
     rows = [
         {**values, "_id": rid, "_version": version, "version": version + 1}
@@ -390,7 +416,9 @@ def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
         session.execute(insert(ScheduleRule.__table__), rules)
 
 
-DERIVED = ("reading", "open_weekdays", "schedule_review", "fee_unit", "fee_amount_yen")
+DERIVED = (
+    "reading", "venue_reading", "open_weekdays", "schedule_review", "fee_unit", "fee_amount_yen"
+)  # fmt: skip
 DERIVED_VERSION_KEY = "derived_version"
 
 
@@ -410,6 +438,23 @@ def _mark_derived_current(session) -> None:
         meta.value = DERIVED_VERSION
 
 
+def _refresh_organization_readings(session) -> int:
+    """Organisations whose stored reading differs from what text.reading() gives now."""
+    table = Organization.__table__
+    rows = session.execute(select(table.c.id, table.c.name, table.c.reading)).all()
+    updates = [
+        {"_id": r.id, "reading": reading(r.name)} for r in rows if reading(r.name) != r.reading
+    ]
+    if updates:
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(reading=bindparam("reading")),
+            updates,
+        )
+    return len(updates)
+
+
 def refresh_derived(storage: Storage, progress: Callable[[str, int, int], None]) -> int:
     """Recompute every resource's derived fields (after the parsers or the schema changed).
 
@@ -419,11 +464,14 @@ def refresh_derived(storage: Storage, progress: Callable[[str, int, int], None])
     table = Resource.__table__
     changed = 0
     with storage.transaction() as session:
-        texts = [table.c[n] for n in ("id", "name", "schedule_text", "closed_text", "fee_text")]
+        names = ("id", "name", "schedule_text", "closed_text", "fee_text", "venue")
+        texts = [table.c[n] for n in names]
         rows = session.execute(select(*texts, *(table.c[name] for name in DERIVED))).all()
         updates, rules, ids = [], [], []
         for done, row in enumerate(rows, start=1):
-            values = derived_values(row.name, row.schedule_text, row.closed_text, row.fee_text)
+            values = derived_values(
+                row.name, row.schedule_text, row.closed_text, row.fee_text, row.venue
+            )
             rules += [{"resource_id": row.id, **rule} for rule in values.pop("schedule_rules")]
             ids.append(row.id)
             if any(getattr(row, name) != values[name] for name in DERIVED):
@@ -443,7 +491,7 @@ def refresh_derived(storage: Storage, progress: Callable[[str, int, int], None])
             )
         if rules:
             session.execute(insert(ScheduleRule.__table__), rules)
-        changed = len(updates)
+        changed = len(updates) + _refresh_organization_readings(session)
         _mark_derived_current(session)
         if changed:
             bump_data_version(session)

@@ -37,6 +37,8 @@ from mapapp.schedule.model import (
 )
 from mapapp.schedule.occurrences import (
     format_occurrence,
+    holiday_mark,
+    holiday_unclear,
     is_open_on,
     is_open_on_weekday,
     next_occurrences,
@@ -60,6 +62,8 @@ __all__ = [
     "Schedule",
     "ScheduleParseError",
     "format_occurrence",
+    "holiday_mark",
+    "holiday_unclear",
     "is_open_on",
     "is_open_on_weekday",
     "next_occurrences",

@@ -263,19 +263,53 @@ def is_open_on_weekday(schedule: Schedule, weekday: int) -> bool:
     return not schedule.suspended and any(weekday in rule.weekdays() for rule in schedule.rules)
 
 
+def holiday_mark(day: dt.date) -> str:
+    """「祝」 for a public holiday, 「年末年始」 for the other days of 12/29–1/3, else ""."""
+    if day in _japanese_holidays(day.year, day.year):
+        return "祝"
+    if (day.month, day.day) in NEW_YEAR_DAYS:
+        return "年末年始"
+    return ""
+
+
+def holiday_unclear(schedule: Schedule, day: dt.date) -> bool:
+    """True when ``day`` is a 祝日 or in 年末年始 and the texts do not say whether it meets.
+
+    A date is listed only when the texts leave it open, so a 年末年始 date is always unclear
+    (a stated 年末年始 closure removes it); a 祝日 is clear when 祝日 are said to be 休み,
+    moved, or meeting days.
+    """
+    mark = holiday_mark(day)
+    if mark == "年末年始":
+        return True
+    if mark != "祝":
+        return False
+    codes = set(schedule.exceptions)
+    return not (
+        codes & {NO_HOLIDAYS, HOLIDAY_NEXT_DAY, HOLIDAY_PREVIOUS_DAY}
+        or any(code.startswith(OPEN_HOLIDAYS) for code in codes)
+    )
+
+
 def format_occurrence(occurrence: Occurrence, today: dt.date | None = None) -> str:
     """「6月11日(水) 10:00〜11:30」; 「6月11日(水) 10:00〜」; 「6月11日(水)」 without times.
 
     With ``today``, a date in another year or more than FAR_DAYS days away shows its year:
     「2027年1月5日(火) 10:00〜」, so a date far ahead is never read as this year's.
+    Public holidays and 年末年始 are marked: 「1月1日(金・祝)」, 「12月29日(火・年末年始)」; a
+    date moved off a holiday says so: 「11月4日(水) 10:00〜（祝日のため翌日）」.
     """
     day = occurrence.date
-    text = f"{day.month}月{day.day}日({JA_WEEKDAYS[day.weekday()]})"
+    mark = holiday_mark(day)
+    weekday = JA_WEEKDAYS[day.weekday()] + (f"・{mark}" if mark else "")
+    text = f"{day.month}月{day.day}日({weekday})"
     if today is not None and (day.year != today.year or abs((day - today).days) > FAR_DAYS):
         text = f"{day.year}年{text}"
     if occurrence.opens_at or occurrence.closes_at:
         opens, closes = format_time(occurrence.opens_at), format_time(occurrence.closes_at)
-        return f"{text} {opens or ''}〜{closes or ''}"
-    if occurrence.daypart:
-        return f"{text} {occurrence.daypart}"
+        text = f"{text} {opens or ''}〜{closes or ''}"
+    elif occurrence.daypart:
+        text = f"{text} {occurrence.daypart}"
+    if occurrence.moved_from is not None:
+        text += "（祝日のため翌日）" if occurrence.moved_from < day else "（祝日のため前日）"
     return text

@@ -5,7 +5,12 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
+
+# Request headers larger than this are refused with 431 by the app itself, in the error shape
+# under /api (waitress refuses far larger ones, 256 KiB, in plain text before the app sees
+# them). Browsers send a few KiB; this site sets no cookies.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 def register(app: Flask) -> None:
@@ -15,6 +20,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.blueprint, url_prefix="/api")
     errors.init_app(app)
     app.before_request(_make_nonce)
+    app.before_request(_check_header_size)
+    app.before_request(_read_args)
     app.after_request(_security_headers)
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
 
@@ -27,6 +34,20 @@ def tile_origin(url: str) -> str:
 
 def _make_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _check_header_size() -> None:
+    size = sum(len(name) + len(value) + 4 for name, value in request.headers.items())
+    if size > MAX_HEADER_BYTES:
+        abort(431)
+
+
+def _read_args() -> None:
+    """Every route's parameters are read before its view runs, so that a documented route
+    refuses an unknown parameter even when the view reads none."""
+    from mapapp.web.query import request_args
+
+    request_args()
 
 
 def _security_headers(response):

@@ -2,69 +2,59 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from mapapp import catalog
 from mapapp.models import ResourceStatus
-from mapapp.search import InvalidSearch, search
+from mapapp.search import search
 from mapapp.storage import get_storage
-from mapapp.web.errors import BadParameter, api_error
+from mapapp.web.errors import api_error
 from mapapp.web.openapi import openapi_document
-from mapapp.web.params import int_param, list_param
-from mapapp.web.query import index_cache, parse_filters
+from mapapp.web.query import filters_from, index_cache, param_context, request_args
 
 blueprint = Blueprint("api", __name__)
-SEARCH_PARAMETERS = (
-    "q",
-    "near",
-    "lat",
-    "lon",
-    "radius_m",
-    "weekday",
-    "date",
-    "this_week",
-    "free",
-    "pickup",
-)
+GEOJSON = "application/geo+json"  # RFC 7946; what the OpenAPI document says every 200 is
 
 
 def _taxonomy():
     return current_app.extensions["mapapp.taxonomy"]
 
 
-@blueprint.get("/areas")
+def _geojson(body: dict):
+    return current_app.response_class(current_app.json.dumps(body), mimetype=GEOJSON)
+
+
+# OPTIONS is answered like any other method the API does not have: 405 in the error shape,
+# with Allow (Flask would otherwise answer it itself, with an empty HTML body).
+_GET = {"provide_automatic_options": False}
+
+
+@blueprint.get("/areas", **_GET)
 def areas():
-    layer = int_param(request.args, "layer", None, minimum=1, maximum=3)
+    layer = request_args()["layer"]
     with get_storage(current_app).reading() as session:
         counts = catalog.counts_by_area_and_kind(session)
         features = [
             catalog.area_feature(a, counts.get(a.id)) for a in catalog.list_areas(session, layer)
         ]
-    return jsonify({"type": "FeatureCollection", "features": features})
+    return _geojson({"type": "FeatureCollection", "features": features})
 
 
-@blueprint.get("/resources")
+@blueprint.get("/resources", **_GET)
 def resources():
-    args = request.args
-    limit = int_param(args, "limit", 100, minimum=1, maximum=current_app.config["API_PAGE_LIMIT"])
-    offset = int_param(args, "offset", 0)
-    area_id = int_param(args, "area", None, minimum=1)
-    filters = parse_filters(args, _taxonomy())
-    statuses = _statuses(list_param(args, "status"))
+    args = request_args()
+    limit, offset, area_id = args["limit"], args["offset"], args["area"]
+    filters = filters_from(args)
     storage = get_storage(current_app)
-    if any(args.get(name) not in (None, "") for name in SEARCH_PARAMETERS):
-        if statuses:
-            raise BadParameter("status", "status は q・near・weekday などと一緒には使えません")
+    if _is_search(args["q"], filters):
         query = filters.query(
-            text=(args.get("q") or "")[:100],
+            text=args["q"],
             near=filters.near,
             radius_m=filters.radius_m if filters.near else None,
             area_id=area_id,
+            statuses=args["status"],
         )
-        try:
-            result = search(index_cache(current_app).get(storage, _taxonomy()), query)
-        except InvalidSearch as exc:
-            raise BadParameter(exc.field, str(exc)) from None
+        result = search(index_cache(current_app).get(storage, _taxonomy()), query)
         page = result.page(offset, limit)
         with storage.reading() as session:
             found = catalog.resources_by_id(session, [h.resource_id for h in page])
@@ -77,25 +67,31 @@ def resources():
                 features.append(feature)
         return _collection(features, result.total, limit, offset)
     # 終了 only when asked for by status, as everywhere else on the site.
-    shown = statuses or tuple(s for s in ResourceStatus if s != ResourceStatus.CLOSED)
-    where = catalog.ResourceFilter(area_id=area_id, kinds=filters.kinds, statuses=shown)
+    statuses = tuple(map(ResourceStatus, args["status"])) or tuple(
+        s for s in ResourceStatus if s != ResourceStatus.CLOSED
+    )
+    where = catalog.ResourceFilter(area_id=area_id, kinds=filters.kinds, statuses=statuses)
     with storage.reading() as session:
         listing = catalog.list_resources(session, where, limit, offset)
         features = [catalog.resource_feature(r, _taxonomy()) for r in listing.items]
     return _collection(features, listing.total, limit, offset)
 
 
-def _statuses(values) -> tuple[ResourceStatus, ...]:
-    try:
-        return tuple(ResourceStatus(s) for s in values)
-    except ValueError:
-        raise BadParameter(
-            "status", "status は preparing, active, paused, closed で指定してください"
-        ) from None
+def _is_search(words: str, filters) -> bool:
+    """Words, a place, or a filter only the search index knows (weekday, dates, fee, 送迎):
+    answered nearest or best match first. Otherwise (area, kind, status) a list in id order."""
+    return bool(
+        words
+        or filters.near
+        or filters.weekday is not None
+        or filters.open_between()
+        or filters.free_only
+        or filters.pickup_only
+    )
 
 
 def _collection(features, total, limit, offset):
-    return jsonify(
+    return _geojson(
         {
             "type": "FeatureCollection",
             "features": features,
@@ -106,16 +102,16 @@ def _collection(features, total, limit, offset):
     )
 
 
-@blueprint.get("/resources/<int(max=2147483647):resource_id>")
+@blueprint.get("/resources/<int(max=2147483647):resource_id>", **_GET)
 def resource(resource_id: int):
     with get_storage(current_app).reading() as session:
         try:
             found = catalog.get_resource(session, resource_id)
         except catalog.NotFound as exc:
             return api_error(404, "not_found", str(exc))
-        return jsonify(catalog.resource_feature(found, _taxonomy()))
+        return _geojson(catalog.resource_feature(found, _taxonomy()))
 
 
-@blueprint.get("/openapi.json")
+@blueprint.get("/openapi.json", **_GET)
 def openapi():
-    return jsonify(openapi_document(_taxonomy()))
+    return jsonify(openapi_document(param_context(current_app)))

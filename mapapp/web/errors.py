@@ -5,22 +5,27 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from mapapp.search import InvalidSearch
+
 MESSAGES = {
     400: "リクエストの内容に誤りがあります。",
     403: "このページを見る権限がありません。",
     404: "お探しのページは見つかりませんでした。",
     405: "この操作はできません。",
+    431: "リクエストのヘッダーが大きすぎます。",
     500: "申し訳ありません。システムで問題が起きました。時間をおいてもう一度お試しください。",
 }
 
 
 class BadParameter(ValueError):
-    """A query parameter that cannot be used; ``field`` names it."""
+    """A query parameter that cannot be used; ``field`` names it, ``code`` is the API's
+    ``invalid_parameter`` or ``unknown_parameter``."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, code: str = "invalid_parameter"):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
 
 
 def api_error(status: int, code: str, message: str, field: str | None = None):
@@ -37,17 +42,24 @@ def _wants_json() -> bool:
 def init_app(app) -> None:
     @app.errorhandler(BadParameter)
     def bad_parameter(exc: BadParameter):
-        if _wants_json():
-            return api_error(400, "invalid_parameter", exc.message, exc.field)
-        return render_template("error.html", status=400, message=exc.message), 400
+        return _bad_request(exc.field, exc.message, exc.code)
+
+    # The one place a search the domain refuses becomes an answer (views do not catch it).
+    @app.errorhandler(InvalidSearch)
+    def invalid_search(exc: InvalidSearch):
+        return _bad_request(exc.field, str(exc), "invalid_parameter")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
         message = MESSAGES.get(status, exc.description or "")
         if _wants_json():
-            return api_error(status, (exc.name or "error").lower().replace(" ", "_"), message)
-        return render_template("error.html", status=status, message=message), status
+            body, _ = api_error(status, (exc.name or "error").lower().replace(" ", "_"), message)
+        else:
+            body = render_template("error.html", status=status, message=message)
+        # Keep what the exception says besides its body: Allow on a 405 (RFC 9110).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -55,3 +67,9 @@ def init_app(app) -> None:
         if _wants_json():
             return api_error(500, "internal_error", MESSAGES[500])
         return render_template("error.html", status=500, message=MESSAGES[500]), 500
+
+
+def _bad_request(field: str, message: str, code: str):
+    if _wants_json():
+        return api_error(400, code, message, field)
+    return render_template("error.html", status=400, message=message), 400

@@ -1,13 +1,34 @@
-"""The OpenAPI 3.1 description of the JSON API."""
+"""The OpenAPI 3.1 description of the JSON API (and the calendars), its query parameters
+generated from the declarations in mapapp.web.params."""
 
 from __future__ import annotations
 
 from mapapp.models import Placement
-from mapapp.search import DEFAULT_RADIUS_M, MAX_RADIUS_M
+from mapapp.web.params import MAX_ID, ROUTES, Context
+
+# Each documented path and the Flask endpoint that answers it; a test checks both directions.
+PATHS = {
+    "/api/areas": "api.areas",
+    "/api/resources": "api.resources",
+    "/api/resources/{id}": "api.resource",
+    "/api/openapi.json": "api.openapi",
+    "/resources/{id}.ics": "public.resource_calendar",
+    "/areas/{id}.ics": "public.area_calendar",
+}
 
 
-def _param(name, description, schema, where="query"):
-    return {"name": name, "in": where, "description": description, "schema": schema}
+def _query(endpoint: str, context: Context) -> list[dict]:
+    return [p.openapi(context) for p in ROUTES[endpoint].params]
+
+
+def _id(description: str) -> dict:
+    return {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
 
 
 ERROR = {
@@ -28,12 +49,17 @@ ERROR = {
 }
 
 
-def openapi_document(taxonomy) -> dict:
-    kinds = [k.code for k in taxonomy.kinds]
+def openapi_document(context: Context) -> dict:
+    kinds = list(context.kinds)
     collection = {"$ref": "#/components/schemas/FeatureCollection"}
+    areas = {"$ref": "#/components/schemas/AreaCollection"}
     errors = {
-        "400": {"description": "パラメーターの誤り", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "400": {"description": "パラメーターの誤り（field がその名前）", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         "404": {"description": "見つからない", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    }  # fmt: skip
+    page_errors = {
+        "400": {"description": "パラメーターの誤り（日本語のページ）", "content": {"text/html": {}}},
+        "404": {"description": "見つからない（日本語のページ）", "content": {"text/html": {}}},
     }  # fmt: skip
     return {
         "openapi": "3.1.0",
@@ -47,17 +73,11 @@ def openapi_document(taxonomy) -> dict:
             "/api/areas": {
                 "get": {
                     "summary": "区域の一覧（種別ごとの資源数つき）",
-                    "parameters": [
-                        _param(
-                            "layer",
-                            "1=市町村, 2=日常生活圏域, 3=町丁",
-                            {"type": "integer", "minimum": 1, "maximum": 3},
-                        )
-                    ],
+                    "parameters": _query("api.areas", context),
                     "responses": {
                         "200": {
                             "description": "区域",
-                            "content": {"application/geo+json": {"schema": collection}},
+                            "content": {"application/geo+json": {"schema": areas}},
                         },
                         **errors,
                     },
@@ -66,68 +86,11 @@ def openapi_document(taxonomy) -> dict:
             "/api/resources": {
                 "get": {
                     "summary": "資源の一覧と検索",
-                    "description": "q・near・weekday・free・pickup のどれかがあると検索になり、near があれば近い順、"
-                    "なければ名前の一致度順です。どれもなければ id 順の一覧です。",
-                    "parameters": [
-                        _param(
-                            "q",
-                            "名前・会場・団体・種類（かな・表記ゆれ・小さな誤りを許容）",
-                            {"type": "string", "maxLength": 100},
-                        ),
-                        _param(
-                            "near",
-                            "緯度,経度（例: 35.04,137.06）",
-                            {"type": "string", "pattern": r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$"},
-                        ),
-                        _param(
-                            "radius_m",
-                            "near からの半径（メートル）",
-                            {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": MAX_RADIUS_M,
-                                "default": DEFAULT_RADIUS_M,
-                            },
-                        ),
-                        _param(
-                            "kind",
-                            "種別コード（カンマ区切りで複数）",
-                            {"type": "string", "examples": [",".join(kinds[:2])]},
-                        ),
-                        _param("area", "区域 id", {"type": "integer", "minimum": 1}),
-                        _param(
-                            "weekday",
-                            "この曜日に開いているもの（0=月 … 6=日）",
-                            {"type": "integer", "minimum": 0, "maximum": 6},
-                        ),
-                        _param(
-                            "date",
-                            "この日に開かれるもの（祝日・年末年始・休みを考慮）",
-                            {"type": "string", "format": "date"},
-                        ),
-                        _param(
-                            "this_week",
-                            "今日から日曜日までに開かれるもの",
-                            {"type": "integer", "enum": [0, 1]},
-                        ),
-                        _param("free", "無料のものだけ", {"type": "integer", "enum": [0, 1]}),
-                        _param("pickup", "送迎のあるものだけ", {"type": "integer", "enum": [0, 1]}),
-                        _param(
-                            "status",
-                            "状態（検索と一緒には使えません）",
-                            {"type": "string", "enum": ["preparing", "active", "paused", "closed"]},
-                        ),
-                        _param(
-                            "limit",
-                            "1ページの件数",
-                            {"type": "integer", "minimum": 1, "default": 100},
-                        ),
-                        _param(
-                            "offset",
-                            "先頭から飛ばす件数",
-                            {"type": "integer", "minimum": 0, "default": 0},
-                        ),
-                    ],
+                    "description": "q・near・weekday・date・this_week・free・pickup のどれかがあると検索になり、"
+                    "near があれば近い順、なければ名前の一致度順です。どれもなければ id 順の一覧です。"
+                    "area・kind・status はどちらでも使えます。status を省くと closed（終了）は入りません。"
+                    "書かれていないパラメーター、同じパラメーターの繰り返し、空の値は 400 です。",
+                    "parameters": _query("api.resources", context),
                     "responses": {
                         "200": {
                             "description": "資源（検索では properties.distance_m つき）",
@@ -137,39 +100,10 @@ def openapi_document(taxonomy) -> dict:
                     },
                 }
             },
-            "/resources/{id}.ics": {
-                "get": {
-                    "summary": "資源の開催日（iCalendar）",
-                    "parameters": [
-                        _param("id", "資源 id", {"type": "integer"}, where="path")
-                        | {"required": True}
-                    ],
-                    "responses": {
-                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
-                        "404": {"description": "見つからない"},
-                    },
-                }
-            },
-            "/areas/{id}.ics": {
-                "get": {
-                    "summary": "区域の資源の開催日（iCalendar）",
-                    "parameters": [
-                        _param("id", "区域 id", {"type": "integer"}, where="path")
-                        | {"required": True}
-                    ],
-                    "responses": {
-                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
-                        "404": {"description": "見つからない"},
-                    },
-                }
-            },
             "/api/resources/{id}": {
                 "get": {
                     "summary": "資源ひとつ",
-                    "parameters": [
-                        _param("id", "資源 id", {"type": "integer"}, where="path")
-                        | {"required": True}
-                    ],
+                    "parameters": [_id("資源 id"), *_query("api.resource", context)],
                     "responses": {
                         "200": {
                             "description": "資源",
@@ -180,6 +114,39 @@ def openapi_document(taxonomy) -> dict:
                             },
                         },
                         **errors,
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "この説明（OpenAPI 3.1）",
+                    "parameters": _query("api.openapi", context),
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        **errors,
+                    },
+                }
+            },
+            "/resources/{id}.ics": {
+                "get": {
+                    "summary": "資源の開催日（iCalendar）",
+                    "parameters": [_id("資源 id"), *_query("public.resource_calendar", context)],
+                    "responses": {
+                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
+                        **page_errors,
+                    },
+                }
+            },
+            "/areas/{id}.ics": {
+                "get": {
+                    "summary": "区域の資源の開催日（iCalendar）、一覧と同じ条件でしぼりこめます",
+                    "parameters": [_id("区域 id"), *_query("public.area_calendar", context)],
+                    "responses": {
+                        "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
+                        **page_errors,
                     },
                 }
             },
@@ -212,6 +179,42 @@ def openapi_document(taxonomy) -> dict:
                                     "description": "how the point was found (位置の精度): "
                                     "coordinates 番地, venue 会場, chome 町丁目, oaza 大字, "
                                     "geocoder 住所検索, manual 手入力, none 位置なし",
+                                },
+                            },
+                        },
+                    },
+                },
+                "AreaCollection": {
+                    "type": "object",
+                    "required": ["type", "features"],
+                    "properties": {
+                        "type": {"const": "FeatureCollection"},
+                        "features": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Area"},
+                        },
+                    },
+                },
+                "Area": {
+                    "type": "object",
+                    "required": ["type", "id", "geometry", "properties"],
+                    "properties": {
+                        "type": {"const": "Feature"},
+                        "id": {"type": "integer"},
+                        "geometry": {"type": "object", "description": "a Polygon or MultiPolygon"},
+                        "properties": {
+                            "type": "object",
+                            "required": ["id", "name", "layer", "resource_counts"],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "layer": {"type": "integer", "minimum": 1, "maximum": 3},
+                                "kind_label": {"type": "string"},
+                                "parent_id": {"type": ["integer", "null"]},
+                                "resource_count": {"type": "integer"},
+                                "resource_counts": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "integer"},
                                 },
                             },
                         },

@@ -1,5 +1,5 @@
-"""Small helpers the resident pages share: filters from the query string, the index cache,
-map data from cards, the QR code, today's date."""
+"""Small helpers the views share: the request's parameters (declared in params.py) and the
+filters among them, the index cache, map data from cards, the QR code, today's date."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app, g, request, url_for
 from markupsafe import Markup
 from shapely.geometry import mapping
 
 from mapapp import maps
-from mapapp.search import DEFAULT_RADIUS_M, MAX_RADIUS_M, IndexCache, SearchQuery
-from mapapp.web.errors import BadParameter
-from mapapp.web.params import int_param, list_param
+from mapapp.search import DEFAULT_RADIUS_M, IndexCache, SearchQuery
+from mapapp.web.params import Context, parse_args
 
 JAPAN = ZoneInfo("Asia/Tokyo")
-MAX_LIST = 200
 
 
 def today() -> dt.date:
@@ -93,60 +91,41 @@ class Filters:
         return args
 
 
-def parse_filters(args, taxonomy) -> Filters:
-    kinds = list_param(args, "kind")
-    unknown = [k for k in kinds if not taxonomy.has_kind(k)]
-    if unknown:
-        raise BadParameter("kind", f"種別「{'、'.join(unknown)}」はありません")
-    near = None
-    if args.get("lat") or args.get("lon"):
-        near = (_float(args, "lat"), _float(args, "lon"))
-    elif args.get("near"):
-        parts = args["near"].split(",")
-        if len(parts) != 2:
-            raise BadParameter(
-                "near", "near は 緯度,経度 の形で指定してください（例: 35.04,137.06）"
-            )
-        near = (_float({"near": parts[0]}, "near"), _float({"near": parts[1]}, "near"))
-    return Filters(
-        kinds=kinds,
-        weekday=int_param(args, "weekday", None, minimum=0, maximum=6),
-        free_only=args.get("free") in ("1", "on", "true"),
-        pickup_only=args.get("pickup") in ("1", "on", "true"),
-        near=near,
-        radius_m=int_param(args, "radius_m", DEFAULT_RADIUS_M, minimum=1, maximum=MAX_RADIUS_M),
-        place_id=int_param(args, "place", None, minimum=1),
-        date=_date(args),
-        this_week=args.get("this_week") in ("1", "on", "true"),
+def param_context(app) -> Context:
+    """What the parameter declarations need from the app: its kinds, its API page limit and
+    today's date in Japan."""
+    taxonomy = app.extensions["mapapp.taxonomy"]
+    return Context(
+        kinds=tuple(k.code for k in taxonomy.kinds),
+        api_page_limit=app.config["API_PAGE_LIMIT"],
+        today=today(),
     )
 
 
-def _date(args) -> dt.date | None:
-    raw = (args.get("date") or "").strip()
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise BadParameter(
-            "date", f"date は 2026-06-11 の形で指定してください（「{raw}」）"
-        ) from None
+def request_args() -> dict:
+    """The current route's declared parameters, read and checked once per request
+    (BadParameter, answered in the error shape or as a Japanese page, when one is wrong)."""
+    if "parsed_args" not in g:
+        g.parsed_args = parse_args(request.endpoint, request.args, param_context(current_app))
+    return g.parsed_args
 
 
-def list_limit(args) -> int:
-    """How many rows a page lists (the API pages with its own limit)."""
-    return int_param(args, "limit", 50, minimum=1, maximum=MAX_LIST)
-
-
-def _float(args, name: str) -> float:
-    raw = (args.get(name) or "").strip()
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadParameter(name, f"{name} は数字で指定してください（「{raw}」）") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise BadParameter(name, f"{name} は数字で指定してください（「{raw}」）")
-    return value
+def filters_from(args: dict) -> Filters:
+    """The list filters among a route's parsed parameters (those it does not take stay off)."""
+    near = args.get("near")
+    if args.get("lat") is not None:
+        near = (args["lat"], args["lon"])
+    return Filters(
+        kinds=args.get("kind", ()),
+        weekday=args.get("weekday"),
+        free_only=args.get("free", False),
+        pickup_only=args.get("pickup", False),
+        near=near,
+        radius_m=args.get("radius_m", DEFAULT_RADIUS_M),
+        place_id=args.get("place"),
+        date=args.get("date"),
+        this_week=args.get("this_week", False),
+    )
 
 
 def area_outline(area, url: str, *, labelled: bool = False) -> dict:

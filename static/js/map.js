@@ -39,6 +39,14 @@
       });
     },
 
+    // A group of markers drawn as one circle with how many places it holds.
+    clusterIcon: function (cluster) {
+      var box = el("span", "map-cluster-inner");
+      box.appendChild(el("span", "", String(cluster.getChildCount())));
+      box.appendChild(el("span", "visually-hidden", "か所（押すと広がります）"));
+      return L.divIcon({ html: box, className: "map-cluster", iconSize: [48, 48] });
+    },
+
     bindArea: function (feature, layer) {
       var p = feature.properties || {};
       layer.bindTooltip(el("span", "", p.name || ""), p.label
@@ -50,18 +58,46 @@
     }
   };
 
-  // After the page (and folium's inline script) has run: clicks and the locate button.
+  // Area names written on the map: where two would overlap (a phone, many small areas), the
+  // later one is hidden until zooming in makes room.
+  function declutter(container) {
+    var kept = [];
+    container.querySelectorAll(".leaflet-tooltip.area-label").forEach(function (label) {
+      label.style.visibility = "";
+      var box = label.getBoundingClientRect();
+      var clash = kept.some(function (other) {
+        return box.left < other.right && box.right > other.left &&
+          box.top < other.bottom && box.bottom > other.top;
+      });
+      if (clash) { label.style.visibility = "hidden"; } else { kept.push(box); }
+    });
+  }
+
+  // Controls in Japanese, large enough to tap; a scale in metres only; a small credit.
+  function dress(node, m) {
+    if (m.attributionControl) { m.attributionControl.setPrefix("Leaflet"); }
+    L.control.zoom({ zoomInTitle: "拡大", zoomOutTitle: "縮小" }).addTo(m);
+    L.control.scale({ imperial: false, maxWidth: 120 }).addTo(m);
+    node.querySelectorAll(".leaflet-control-zoom a").forEach(function (a) {
+      a.setAttribute("aria-label", a.getAttribute("title"));
+    });
+    declutter(node);
+    m.on("zoomend moveend", function () { declutter(node); });
+    node.setAttribute("data-map-ready", "1");
+  }
+
+  // After the page (and folium's inline script) has run: controls, clicks, the locate button.
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-map]").forEach(function (node) {
       var m = window[node.getAttribute("data-map")];
-      if (m && m.attributionControl) { m.attributionControl.setPrefix("Leaflet"); }
+      if (m) { dress(node, m); }
     });
     var wrap = document.querySelector("[data-map-click]");
     var target = wrap && wrap.getAttribute("data-map-click");
     var map = wrap && window[wrap.getAttribute("data-map")];
     if (map && isSafeLocalUrl(target)) {
       map.on("click", function (event) {
-        window.location.href = target + "?lat=" + event.latlng.lat.toFixed(6) + "&lon=" + event.latlng.lng.toFixed(6);
+        window.location.href = target + "?lat=" + event.latlng.lat.toFixed(6) + "&lon=" + event.latlng.lng.toFixed(6) + "#results";
       });
     }
     var locate = document.getElementById("locate");
@@ -71,12 +107,12 @@
         locate.disabled = true;
         locate.textContent = "現在地を調べています…";
         navigator.geolocation.getCurrentPosition(function (pos) {
-          window.location.href = target + "?lat=" + pos.coords.latitude.toFixed(6) + "&lon=" + pos.coords.longitude.toFixed(6);
+          window.location.href = target + "?lat=" + pos.coords.latitude.toFixed(6) + "&lon=" + pos.coords.longitude.toFixed(6) + "#results";
         }, function () {
           locate.disabled = false;
           locate.textContent = "現在地から探す";
           var status = document.getElementById("locate-status");
-          if (status) { status.textContent = "現在地がわかりませんでした。地図をクリックするか、町名を選んでください。"; }
+          if (status) { status.textContent = "現在地がわかりませんでした。町名を選ぶか、地図の上で場所を選んでください。"; }
         }, { timeout: 15000 });
       });
     }

@@ -8,6 +8,21 @@
     }
   } catch (e) { /* storage may be off on shared PCs */ }
   document.addEventListener("DOMContentLoaded", function () {
+    // Lists land on their results (#results): move the focus there for screen readers too.
+    if (window.location.hash === "#results") {
+      var results = document.getElementById("results");
+      if (results) { results.focus({ preventScroll: true }); }
+    }
+    // Paper shows every group of a list, folded or not.
+    window.addEventListener("beforeprint", function () {
+      document.querySelectorAll("details.kind-group").forEach(function (d) { d.open = true; });
+    });
+    var printNow = document.getElementById("print-now");
+    if (printNow) {
+      printNow.hidden = false;
+      printNow.addEventListener("click", function () { window.print(); });
+    }
+    document.documentElement.setAttribute("data-ready", "1");
     var button = document.getElementById("text-size");
     if (!button) { return; }
     var sync = function () {

@@ -1,0 +1,121 @@
+"""A walk of every public output for a private home (居宅サロン): no exact address, venue or
+point anywhere, areas and distances from the public point, and no exact values in history."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from sqlalchemy import select
+
+from mapapp.importing.resources import import_resources
+from mapapp.models import Area, Change, Resource
+from tests.conftest import WEST
+from tests.resource_files import own_row, write_csv
+
+# The house, as the organiser's list gives it before it is marked a private home.
+HOUSE = {
+    "住所": "さくら台町本町2丁目3-5 山田方",
+    "会場": "山田宅",
+    "緯度": "34.705123",
+    "経度": "137.501234",
+    "内容": "山田宅（さくら台町本町2丁目3-5 山田方）で、お茶とおしゃべり",
+    "連絡先": "さくら台町社協 053-000-0000",
+}
+SECRETS = ("山田", "3-5", "34.7051", "137.5012", "34.70512", "137.50123")
+SEARCH_FROM = (34.706, 137.503)  # a neighbour looking for a salon nearby
+HALL = own_row(
+    出典ID="hall", 名称="本町公民館サロン", 緯度="34.7049", 経度="137.5015", 種別="サロン"
+)
+
+
+@pytest.fixture
+def home(tmp_path, storage, taxonomy, cli, crossing_layers):
+    assert (
+        cli(
+            "import-areas", crossing_layers["junior"], "--layer", "2", "--kind", "中学校区"
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            "import-areas", crossing_layers["elementary"], "--layer", "3", "--kind", "町丁"
+        ).exit_code
+        == 0
+    )
+    exact = own_row(
+        出典ID="home",
+        名称="ひだまりサロン",
+        種別="サロン",
+        開催日時="毎週火曜日 10:00～11:30",
+        **HOUSE,
+    )
+    path = tmp_path / "list.csv"
+    import_resources(storage, write_csv(path, [exact, HALL]), taxonomy)  # first as published
+    hidden = {**exact, "位置の精度": "丁目"}
+    import_resources(storage, write_csv(path, [hidden, HALL]), taxonomy)  # then marked private
+    with storage.reading() as session:
+        found = session.scalar(select(Resource).where(Resource.source_key == "home"))
+        hall = session.scalar(select(Resource).where(Resource.source_key == "hall"))
+        areas = session.scalars(select(Area)).all()
+        return found.id, (found.lat, found.lon), hall.id, [a.id for a in areas]
+
+
+def public_outputs(client, home_id, hall_id, area_ids):
+    lat, lon = SEARCH_FROM
+    paths = [
+        "/", f"/resources/{home_id}", f"/resources/{home_id}.ics", f"/resources/{hall_id}",
+        f"/near?near={lat},{lon}", "/search?q=ひだまり", "/search/print?q=ひだまり",
+        "/api/resources", f"/api/resources/{home_id}", f"/api/resources?near={lat},{lon}",
+        "/api/resources?q=ひだまり", "/api/areas", "/api/areas?layer=3",
+    ]  # fmt: skip
+    for area_id in area_ids:
+        paths += [f"/areas/{area_id}", f"/areas/{area_id}/print", f"/areas/{area_id}.ics"]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        yield path, response.get_data(as_text=True)
+
+
+def test_no_public_output_shows_the_house(home, client):
+    home_id, _, hall_id, area_ids = home
+    walked = 0
+    for path, body in public_outputs(client, home_id, hall_id, area_ids):
+        for secret in SECRETS:
+            assert secret not in body, (path, secret)
+        walked += 1
+    assert walked == 13 + 3 * len(area_ids)
+    page = client.get(f"/resources/{home_id}").get_data(as_text=True)
+    assert "さくら台町本町2丁目" in page and "053-000-0000" in page  # 丁目 and contact stay
+    assert "お茶とおしゃべり" in page and "（個人宅）" in page
+
+
+def test_areas_and_distances_come_from_the_public_point(home, client):
+    from shapely.geometry import Point
+
+    home_id, (lat, lon), _, _ = home
+    feature = client.get(f"/api/resources/{home_id}").get_json()
+    named = {a["name"] for a in feature["properties"]["areas"]}
+    published = Point(lon, lat)
+    assert "西中学校区" not in named or WEST.covers(published)
+    assert feature["geometry"]["coordinates"] == [lon, lat]
+    near = client.get("/api/resources?near=34.705123,137.501234&radius_m=3000").get_json()
+    distance = next(f["properties"]["distance_m"] for f in near["features"] if f["id"] == home_id)
+    # From the house the distance is to the public point: it tells nothing of the house.
+    expected = (
+        6_371_008.8
+        * math.radians(1)
+        * math.hypot(lat - 34.705123, (lon - 137.501234) * math.cos(math.radians(lat)))
+    )
+    assert abs(distance - expected) < max(5.0, expected * 0.01)
+    assert distance > 100
+
+
+def test_the_history_keeps_that_it_changed_not_what_it_was(home, storage):
+    home_id = home[0]
+    with storage.reading() as session:
+        rows = session.scalars(select(Change).where(Change.entity_id == home_id)).all()
+    assert {r.field for r in rows} >= {"venue", "address", "lat", "lon", "location_precision"}
+    for row in rows:
+        for secret in SECRETS:
+            assert secret not in (row.old or "") and secret not in (row.new or ""), row.field
