@@ -554,3 +554,17 @@ def test_a_csv_with_tabs_is_read_as_tab_separated_whatever_its_name(tmp_path, st
     assert report.written.created == 1
     with storage.reading() as session:
         assert session.scalar(select(Resource.address)) == "鷲津1-2, 3階"
+
+
+def test_services_that_come_to_the_home_serve_the_whole_town_unless_the_file_says(
+    tmp_path, storage, taxonomy, two_areas
+):
+    rows = [
+        own_row(出典ID="m1", 名称="まごころ弁当", 種別="配食"),
+        own_row(出典ID="m2", 名称="ご近所弁当", 種別="配食", 対象範囲="徒歩圏"),
+        own_row(出典ID="s1", 名称="ふれあいサロン", 種別="サロン"),
+    ]
+    import_resources(storage, write_csv(tmp_path / "x.csv", rows), taxonomy)
+    with storage.reading() as session:
+        coverage = {r.name: r.coverage.value for r in session.scalars(select(Resource))}
+    assert coverage == {"まごころ弁当": "town", "ご近所弁当": "walk", "ふれあいサロン": "walk"}

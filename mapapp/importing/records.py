@@ -116,7 +116,11 @@ def build_record(
         location_precision=attempt(
             "location_precision", parse.parse_precision, texts.get("location_precision", "")
         ),
-        coverage=attempt("coverage", parse.parse_coverage, texts.get("coverage", "")),
+        coverage=attempt(
+            "coverage",
+            parse.parse_coverage,
+            texts.get("coverage", "") or _kind_coverage(kind, taxonomy),
+        ),
         coverage_m=attempt("coverage_m", parse.parse_metres, texts.get("coverage_m", "")),
         service_areas=parse.split_list(texts.get("service_areas", "")),
         schedule_text=keep_raw(texts.get("schedule_text", "")),
@@ -202,6 +206,12 @@ def _optional(warnings: dict[str, str], field_name: str, function, text: str) ->
     if note:
         warnings[field_name] = note
     return value
+
+
+def _kind_coverage(kind: str, taxonomy: Taxonomy) -> str:
+    """The kind's usual reach when the file says nothing: 配食 and 移送 serve the whole town
+    (data/taxonomy.toml ``coverage``); staff can change it per resource."""
+    return taxonomy.kind(kind).coverage if taxonomy.has_kind(kind) else ""
 
 
 def _point(lat_text: str, lon_text: str, attempt, problems) -> tuple[float | None, float | None]:

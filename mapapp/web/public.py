@@ -102,14 +102,6 @@ def _kind_styles(cards):
     return resident.legend(cards, _taxonomy())
 
 
-def _printed_url(endpoint: str, **values) -> str:
-    """The page's address for paper and its QR code: only from PUBLIC_URL. Without it the
-    request's Host header would be printed, which anyone can forge; the page says none is set."""
-    if not current_app.config["PUBLIC_URL"].strip():
-        return ""
-    return public_url(endpoint, **values)
-
-
 def _print_points(cards):
     return [(i, c.lat, c.lon, c.kind) for i, c in enumerate(cards, start=1) if c.lat is not None]
 
@@ -245,7 +237,7 @@ def _area_page(area_id: int, template: str):
         + "#results",
         "all_url": url_for("public.area", area_id=area_id) + "#results",
         "weekdays": WEEKDAY_LABELS,
-        "page_url": _printed_url("public.area", area_id=area_id, **args),
+        "page_url": public_url("public.area", area_id=area_id, **args),
         "print_url": url_for("public.area_print", area_id=area_id, **args),
         "back_url": url_for("public.area", area_id=area_id, **args),
         "total": total,
@@ -504,7 +496,7 @@ def _search_page(template: str):
         "kinds": taxonomy.kinds,
         "used_kinds": used,
         "weekdays": WEEKDAY_LABELS,
-        "page_url": _printed_url("public.search_page", **args),
+        "page_url": public_url("public.search_page", **args),
         "print_url": url_for("public.search_print", **args),
         "back_url": url_for("public.search_page", **args),
     }

@@ -156,12 +156,11 @@ def map_points(cards) -> list[maps.MapPoint]:
 
 
 def public_url(endpoint: str, **values) -> str:
-    """The page's address as residents reach it: PUBLIC_URL when set (behind a proxy, the
-    request's own host is an internal one), else the request's host."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
-    if not base:
-        return url_for(endpoint, _external=True, **values)
-    return base + url_for(endpoint, **values)
+    """The page's address as residents reach it, for paper and QR codes: only from
+    PUBLIC_URL, "" when it is not set. The request's Host header is never used: anyone can
+    forge it, and behind a proxy it is an internal name."""
+    base = current_app.config["PUBLIC_URL"].strip().rstrip("/")
+    return base + url_for(endpoint, **values) if base else ""
 
 
 def qr_svg(url: str) -> Markup:
