@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import grid, write_geojson, write_resources  # noqa: E402
-from mapapp.importing.areas import import_areas  # noqa: E402
+from mapapp.importing.boundaries import import_areas  # noqa: E402
 from mapapp.importing.errors import ImportProblem  # noqa: E402
 from mapapp.importing.profiles import OWN_COLUMNS  # noqa: E402
 from mapapp.importing.readers import read_table  # noqa: E402

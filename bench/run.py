@@ -19,7 +19,7 @@ from pathlib import Path
 
 from shapely.geometry import box, mapping
 
-from mapapp.importing.areas import import_areas
+from mapapp.importing.boundaries import import_areas
 from mapapp.importing.profiles import OWN_COLUMNS
 from mapapp.importing.resources import ImportOptions, import_resources
 from mapapp.storage import Storage

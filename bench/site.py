@@ -30,7 +30,7 @@ from shapely.geometry import box, mapping
 from sqlalchemy import text
 
 from mapapp import create_app
-from mapapp.importing.areas import import_areas
+from mapapp.importing.boundaries import import_areas
 from mapapp.importing.profiles import OWN_COLUMNS
 from mapapp.importing.resources import ImportOptions, import_resources
 from mapapp.storage import bump_data_version, get_storage

@@ -7,10 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from shapely.geometry import mapping
 from sqlalchemy import String, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
+from mapapp import features
 from mapapp.fees import format_fee, parse_fee
 from mapapp.models import (
     COVERAGE_LABELS,
@@ -128,15 +128,9 @@ def municipality_name(session: Session, configured: str) -> str:
 def resource_feature(resource: Resource, taxonomy: Taxonomy) -> dict:
     """One resource as a GeoJSON Feature with its public fields (no personal data)."""
     kind = taxonomy.kind(resource.kind) if taxonomy.has_kind(resource.kind) else None
-    return {
-        "type": "Feature",
-        "id": resource.id,
-        "geometry": (
-            {"type": "Point", "coordinates": [resource.lon, resource.lat]}
-            if resource.lat is not None
-            else None  # not placed yet: a Feature without geometry, as GeoJSON allows
-        ),
-        "properties": {
+    return features.feature(
+        features.point(resource.lat, resource.lon),
+        {
             "id": resource.id,
             "name": resource.name,
             "kana": resource.kana,
@@ -180,7 +174,8 @@ def resource_feature(resource: Resource, taxonomy: Taxonomy) -> dict:
             "version": resource.version,
             "updated_at": resource.updated_at.isoformat() + "Z",
         },
-    }
+        id=resource.id,
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -190,11 +185,9 @@ def fee_label(fee_text: str) -> str:
 
 
 def area_feature(area: Area, counts: dict[str, int] | None = None) -> dict:
-    return {
-        "type": "Feature",
-        "id": area.id,
-        "geometry": mapping(area.geom),
-        "properties": {
+    return features.feature(
+        features.shape(area.geom),
+        {
             "id": area.id,
             "name": area.name,
             "kana": area.kana,
@@ -208,7 +201,8 @@ def area_feature(area: Area, counts: dict[str, int] | None = None) -> dict:
             "resource_count": sum((counts or {}).values()),
             "resource_counts": counts or {},
         },
-    }
+        id=area.id,
+    )
 
 
 @dataclass(frozen=True, slots=True)

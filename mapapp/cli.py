@@ -150,7 +150,7 @@ def _load_demo(app, storage) -> None:
     import tempfile
 
     from mapapp.demo import build_demo_town, write_demo_files
-    from mapapp.importing.areas import import_areas
+    from mapapp.importing.boundaries import import_areas
     from mapapp.importing.resources import ImportOptions, import_resources
 
     town = build_demo_town()
@@ -202,7 +202,7 @@ def _layer2_label(town) -> str:
 @click.option("--crs", help="座標系（ファイルに無いとき）。例: EPSG:6677")
 @click.option("--dry-run", is_flag=True, help="確認だけして書き込まない")
 def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_run) -> None:
-    from mapapp.importing.areas import import_areas
+    from mapapp.importing.boundaries import import_areas
 
     app = _app()
     storage = _storage(app)
@@ -229,7 +229,7 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
 
 def _print_area_report(report) -> None:
     from mapapp.exporting import terminal_cell
-    from mapapp.importing.areas import LISTED
+    from mapapp.importing.boundaries import LISTED
 
     if report.merged:
         _echo(f"  いくつもの図形をまとめた区域: {len(report.merged)} 区域")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from mapapp import features
+
 LEAFLET_JS = "/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "/static/vendor/leaflet/leaflet.css"
 CLUSTER_JS = "/static/vendor/markercluster/leaflet.markercluster.js"
@@ -225,10 +227,9 @@ def render_map(fmap) -> MapParts:
 
 
 def _feature(point: MapPoint) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
-        "properties": {
+    return features.feature(
+        features.point(point.lat, point.lon),
+        {
             "id": point.id,
             "name": point.name,
             "kind": point.kind_label,
@@ -236,7 +237,7 @@ def _feature(point: MapPoint) -> dict:
             "url": point.url,
             "distance": point.distance,
         },
-    }
+    )
 
 
 def _center(bounds):

@@ -243,7 +243,7 @@ def test_error_page_is_japanese_html(client):
 def test_hostile_text_comes_back_as_text(client, tmp_path, storage, taxonomy):
     from shapely.geometry import box
 
-    from mapapp.importing.areas import import_areas
+    from mapapp.importing.boundaries import import_areas
     from mapapp.text import normalize_line
     from tests.conftest import write_geojson
 

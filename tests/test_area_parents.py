@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import aliased
 
 from mapapp.areas import place_all_resources
-from mapapp.importing.areas import import_areas
+from mapapp.importing.boundaries import import_areas
 from mapapp.models import Area, AreaParent, Resource, ResourceStatus
 from mapapp.storage import Storage
 from tests.conftest import write_geojson

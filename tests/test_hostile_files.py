@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from shapely.geometry import box
 from sqlalchemy import select
 
-from mapapp.importing.areas import import_areas
+from mapapp.importing.boundaries import import_areas
 from mapapp.importing.errors import LISTED_ERRORS, ImportProblem, RowsRejected
 from mapapp.importing.limits import Limits
 from mapapp.importing.readers import read_table

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import Polygon, box
 from sqlalchemy import select
 
-from mapapp.importing.areas import import_areas
+from mapapp.importing.boundaries import import_areas
 from mapapp.importing.errors import FileProblem, RowsRejected
 from mapapp.models import Area
 from tests.conftest import EAST, WEST, write_geojson

@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, request, url_for
 from markupsafe import Markup
-from shapely.geometry import mapping
 
-from mapapp import maps
+from mapapp import features, maps
 from mapapp.search import DEFAULT_RADIUS_M, IndexCache, SearchQuery
 from mapapp.web.params import Context, parse_args
 
@@ -130,11 +129,9 @@ def filters_from(args: dict) -> Filters:
 
 def area_outline(area, url: str, *, labelled: bool = False) -> dict:
     """An area for the map; ``labelled`` writes its name on the map (the home page's overview)."""
-    return {
-        "type": "Feature",
-        "geometry": mapping(area.geom),
-        "properties": {"name": area.name, "url": url, "label": labelled},
-    }
+    return features.feature(
+        features.shape(area.geom), {"name": area.name, "url": url, "label": labelled}
+    )
 
 
 def map_points(cards) -> list[maps.MapPoint]:

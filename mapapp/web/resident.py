@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from flask import current_app, g
-from shapely.geometry import mapping
 
-from mapapp import catalog, maps
+from mapapp import catalog, features, maps
 from mapapp.contact import ContactPart, contact_parts
 from mapapp.listing import area_name
 from mapapp.search import ResourceIndex, SearchQuery, search
@@ -70,27 +69,11 @@ def area_display_name(name: str, kind_label: str) -> str:
 
 def outline(area, url: str, *, labelled: bool = False) -> dict:
     """An area for an overview map, simplified (OUTLINE_TOLERANCE_DEG) and rounded."""
-    shape = area.geom.simplify(OUTLINE_TOLERANCE_DEG, preserve_topology=True)
-    if shape.is_empty:
-        shape = area.geom
-    geometry = _rounded(mapping(shape))
+    geometry = features.shape(
+        area.geom, tolerance_deg=OUTLINE_TOLERANCE_DEG, decimals=OUTLINE_DECIMALS
+    )
     name = area_display_name(area.name, area.kind_label)
-    return {
-        "type": "Feature",
-        "geometry": geometry,
-        "properties": {"name": name, "url": url, "label": labelled},
-    }
-
-
-def _rounded(geometry: dict) -> dict:
-    def walk(value):
-        if isinstance(value, (list, tuple)):
-            if value and isinstance(value[0], float):
-                return [round(v, OUTLINE_DECIMALS) for v in value]
-            return [walk(v) for v in value]
-        return value
-
-    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+    return features.feature(geometry, {"name": name, "url": url, "label": labelled})
 
 
 # --- lists -----------------------------------------------------------------------------------
