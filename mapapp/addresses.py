@@ -11,6 +11,7 @@ Address(prefecture='静岡県', municipality='浜松市中区', rest='元城町1
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -94,16 +95,23 @@ def split_address(address: str, municipalities: Iterable[str] = ()) -> Address:
     found = _PREFECTURE.match(value)
     if found and not any(value.startswith(m) for m in municipalities):
         prefecture, value = found.group(1), value[found.end() :]
-    for name in sorted({m for m in municipalities if m}, key=len, reverse=True):
-        for written in _municipality_spellings(name):
-            if value.startswith(written):
-                return Address(prefecture, name, value[len(written) :])
+    for name, written in _spellings(tuple(municipalities)):
+        if value.startswith(written):
+            return Address(prefecture, name, value[len(written) :])
     guess = _MUNICIPALITY_GUESS.match(value)
     # 本町2-3 starts like a 町 too: a bare 〇〇町 counts only after a prefecture or a 郡.
     trusted = guess and (prefecture or "郡" in guess.group(0) or guess.group(0)[-1] in "市区")
     if trusted and len(value) > guess.end():
         return Address(prefecture, guess.group(0), value[guess.end() :])
     return Address(prefecture, "", value)
+
+
+@functools.lru_cache(maxsize=64)
+def _spellings(municipalities: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(name, how it may be written), longest names first; an import asks with the same
+    names for every row."""
+    names = sorted({m for m in municipalities if m}, key=len, reverse=True)
+    return tuple((name, written) for name in names for written in _municipality_spellings(name))
 
 
 def _municipality_spellings(name: str) -> tuple[str, ...]:

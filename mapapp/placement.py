@@ -129,6 +129,8 @@ def _same_town(place: NamedPlace, municipality: str) -> bool:
 
 
 def _spread_m(points) -> float:
+    if len(points) < 2:
+        return 0.0
     first = points[0]
     return max(float(distance_m(first.lat, first.lon, p.lat, p.lon)) for p in points)
 
