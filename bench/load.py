@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 SERVE_MAPAPP = """
+import logging
 import sys
 from pathlib import Path
 from waitress import serve
@@ -28,14 +29,17 @@ app = create_app(
     {"DATABASE_URL": f"sqlite:///{directory / 'site.sqlite3'}", "SECRET_KEY": "bench"},
     instance_path=directory,
 )
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is 1"
 serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)
 """
 SERVE_EMPTY = """
+import logging
 import sys
 from flask import Flask
 from waitress import serve
 app = Flask("empty")
 app.add_url_rule("/", "empty", lambda: "")
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=4, _quiet=True)
 """
 

@@ -361,20 +361,6 @@ def count_areas(session: Session, layer: int) -> int:
     return session.scalar(select(func.count()).select_from(Area).where(Area.layer == layer)) or 0
 
 
-def readings(session: Session, ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    """{id: (名称かな, computed reading, name)} for sorting lists in 五十音 order."""
-    found: dict[int, tuple[str, str, str]] = {}
-    for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
-        chunk = [int(i) for i in ids[start : start + 900]]
-        rows = session.execute(
-            select(Resource.id, Resource.kana, Resource.reading, Resource.name).where(
-                Resource.id.in_(chunk)
-            )
-        )
-        found.update({r.id: (r.kana or "", r.reading or "", r.name) for r in rows})
-    return found
-
-
 def outside_ids(session: Session, limit: int) -> tuple[int, list[int]]:
     """(how many, the first ``limit`` ids) of resources (not 終了) in no 第2層 area."""
     where = (Resource.outside_areas.is_(True), Resource.status != ResourceStatus.CLOSED)

@@ -5,7 +5,7 @@ named areas), not by walking distance."""
 from __future__ import annotations
 
 from shapely.geometry import Point
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from mapapp.models import Area, Coverage, Resource, ResourceStatus, ServiceArea
@@ -22,9 +22,17 @@ def areas_at(session: Session, lat: float, lon: float) -> list[Area]:
     return [area for area in candidates if area.geom.covers(point)]
 
 
-def serving(session: Session, area_ids: list[int], kinds: tuple[str, ...] = ()) -> list[Resource]:
-    """Services (not 終了) for the whole town, or for one of ``area_ids``; of ``kinds`` when
-    given. Ordered by kind and id; the caller sorts for people."""
+def serving(
+    session: Session,
+    area_ids: list[int],
+    kinds: tuple[str, ...] = (),
+    *,
+    limit: int | None = None,
+    leave_out_kinds: tuple[str, ...] = (),
+) -> tuple[list[Resource], int]:
+    """(services, how many there are in all): services (not 終了) for the whole town, or for
+    one of ``area_ids``; of ``kinds`` when given, never of ``leave_out_kinds``. The first
+    ``limit`` by kind and id; the caller sorts them for people."""
     served_here = select(ServiceArea.resource_id).where(ServiceArea.area_id.in_(area_ids or [-1]))
     query = (
         select(Resource)
@@ -45,4 +53,9 @@ def serving(session: Session, area_ids: list[int], kinds: tuple[str, ...] = ()) 
     )
     if kinds:
         query = query.where(Resource.kind.in_(kinds))
-    return list(session.scalars(query))
+    if leave_out_kinds:
+        query = query.where(Resource.kind.not_in(leave_out_kinds))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query)), total or 0

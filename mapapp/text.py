@@ -234,14 +234,15 @@ class FuzzyWords:
     """Prepared words, scored against a prepared query exactly as :func:`fuzzy_score_array`
     scores them, without running WRatio on the words that cannot reach the cutoff.
 
-    Words and query are search keys, so they hold no spaces and WRatio's token variants
-    reduce to ratio and partial ratio. A word sharing ``c`` characters (as a multiset) with
-    the query then scores at most 200·c/(len_q + len_w) when the longer is under 1.5× or
-    over 8× the shorter (ratio; partial ratio scaled by 0.6 stays under the cutoff),
-    and at most 200·c/(m + c) in between (partial ratio over windows up to the shorter
-    length m, scaled by 0.9). In between, a shorter string found whole in the longer one
-    scores exactly 100 × 0.9 (WRatio's partial scale; the plain ratio stays under 80).
-    Only the words left go through rapidfuzz.
+    Words and query are search keys, so they hold no spaces, and WRatio's token variants
+    equal ratio and partial ratio: WRatio is the plain ratio when the longer string is
+    under 1.5× or over 8× the shorter (partial ratio scaled by 0.6 stays under the cutoff),
+    and the greater of the ratio and 0.9 × partial ratio in between. So a word sharing
+    ``c`` characters (as a multiset) with the query scores at most 200·c/(len_q + len_w),
+    or 200·c/(m + c) in between (windows up to the shorter length m); words under the
+    cutoff that way are not scored. In between, a shorter string found whole in the longer
+    one scores exactly 100 × 0.9. The rest are scored by rapidfuzz's ratio and partial ratio,
+    each cheaper than WRatio, which computes both and the token variants too.
 
     >>> FuzzyWords(["ふれあいさろん", "こうみんかん"]).scores("ふれあい").tolist()
     [90.0, 0.0]
@@ -265,6 +266,8 @@ class FuzzyWords:
         self._counts = counts.astype(np.int32)
         self._characters, self._starts = np.unique(characters, return_index=True)
         self._ends = np.append(self._starts[1:], len(pairs))
+        spaces = [c for c in range(0x3001) if chr(c).isspace()]
+        self._spaced = bool(np.isin(self._characters, spaces).any())  # not search keys
 
     def scores(self, query_key: str):
         """Scores over ``words`` (0.0 under the cutoff), equal to fuzzy_score_array's."""
@@ -273,7 +276,7 @@ class FuzzyWords:
         scores = np.zeros(len(self.words))
         if not query_key or not self.words:
             return scores
-        if any(c.isspace() for c in query_key):  # not a search key: no shortcut is sound
+        if self._spaced or any(c.isspace() for c in query_key):  # not search keys
             return fuzzy_score_array(query_key, self.words)
         shared = np.zeros(len(self.words), dtype=np.int64)
         for character, wanted in Counter(query_key).items():
@@ -283,25 +286,47 @@ class FuzzyWords:
                 shared[self._words_of[span]] += np.minimum(self._counts[span], wanted)
         length, shorter = len(query_key), np.minimum(self.lengths, len(query_key))
         apart = np.maximum(self.lengths, length) / shorter
-        partial = (apart >= 1.5) & (apart <= 8.0)
-        bound = np.where(
-            partial, 200.0 * shared / (shorter + shared), 200.0 * shared / (length + self.lengths)
+        cutoff = FUZZY_SCORE_CUTOFF - 1e-9
+        may_ratio = 200.0 * shared / (length + self.lengths) >= cutoff
+        may_partial = (
+            (apart >= 1.5) & (apart <= 8.0) & (200.0 * shared / (shorter + shared) >= cutoff)
         )
-        hopeful = np.flatnonzero(bound >= FUZZY_SCORE_CUTOFF - 1e-9)
-        found, rest = [], []
-        for i, in_partial in zip(hopeful.tolist(), partial[hopeful].tolist(), strict=True):
-            word = self.words[i]
-            if in_partial and (query_key in word or word in query_key):
-                found.append(i)
-            else:
-                rest.append(i)
-        whole = 100.0 * self.PARTIAL_SCALE
-        scores[found] = whole
-        if rest:
-            scores[rest] = fuzzy_score_array(query_key, [self.words[i] for i in rest])
-        if whole < FUZZY_SCORE_CUTOFF:
-            scores[scores < FUZZY_SCORE_CUTOFF] = 0.0
+        # Found whole (partial ratio 100): only where every character of the shorter is shared.
+        maybe_whole = np.flatnonzero(may_partial & (shared == shorter))
+        words = self.words
+        whole = maybe_whole[
+            np.fromiter(
+                (query_key in words[i] or words[i] in query_key for i in maybe_whole.tolist()),
+                dtype=bool,
+                count=len(maybe_whole),
+            )
+        ]
+        scores[whole] = 100.0 * self.PARTIAL_SCALE
+        may_ratio[whole] = may_partial[whole] = False
+        self._score(scores, query_key, np.flatnonzero(may_ratio), "ratio")
+        self._score(scores, query_key, np.flatnonzero(may_partial), "partial")
+        scores[scores < FUZZY_SCORE_CUTOFF] = 0.0
         return scores
+
+    def _score(self, scores, query_key: str, at, scorer: str) -> None:
+        """scores[at] raised to rapidfuzz's ratio, or to 0.9 × its partial ratio."""
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        if not len(at):
+            return
+        scale = 1.0 if scorer == "ratio" else self.PARTIAL_SCALE
+        found = process.cdist(
+            [query_key],
+            [self.words[i] for i in at.tolist()],
+            scorer=fuzz.ratio if scorer == "ratio" else fuzz.partial_ratio,
+            processor=None,
+            # Under this the scaled score is under the cutoff: rapidfuzz may stop early.
+            score_cutoff=FUZZY_SCORE_CUTOFF / scale - 1e-6,
+            dtype=np.float64,
+            workers=1,
+        )[0]
+        scores[at] = np.maximum(scores[at], found * scale)
 
 
 # Matching a list's 会場 to a place already on the map is stricter than search: a plain ratio

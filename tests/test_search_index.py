@@ -1,5 +1,5 @@
 """The search index answers as the plain computation would: names scored once per distinct
-word, nearby through a latitude band, dates from the open-days bit array."""
+word, nearby through cells of latitude and longitude, dates from the open-days bit array."""
 
 from __future__ import annotations
 
@@ -167,7 +167,7 @@ def test_display_rows_carry_what_the_mapped_resource_does(town, storage, taxonom
         ((43.0, 141.3), 50_000),  # nothing there
     ],
 )
-def test_nearby_reads_a_band_and_finds_what_every_distance_would(town, closed_id, near, radius_m):
+def test_nearby_reads_cells_and_finds_what_every_distance_would(town, closed_id, near, radius_m):
     result = search(town, SearchQuery(near=near, radius_m=radius_m))
     every = distance_m(near[0], near[1], town.lat, town.lon)  # NaN where not placed
     expected = {
@@ -385,3 +385,18 @@ def test_reading_order_sorts_as_lists_do_without_reading_rows(town, storage, tax
     assert reading_order(town, taxonomy, some + [10**9]).tolist() == [
         i for i in expected if i in some
     ]
+
+
+@pytest.mark.parametrize("alphabet", ["ab", "abcdef", "ふれあいさろん12"])
+def test_fuzzy_words_agree_on_words_that_overlap_a_great_deal(alphabet):
+    rng = np.random.default_rng(len(alphabet))
+    letters = list(alphabet)
+    words = sorted(
+        {"".join(rng.choice(letters, size=int(rng.integers(1, 40)))) for _ in range(2_000)}
+    )
+    fuzzy = FuzzyWords(words)
+    for _ in range(40):
+        query = "".join(rng.choice(letters, size=int(rng.integers(1, 25))))
+        assert np.array_equal(fuzzy.scores(query), fuzzy_score_array(query, words)), query
+    spaced = FuzzyWords([*words[:50], "ふれ あい"])  # not search keys: scored as they are
+    assert np.array_equal(spaced.scores("ふれあい"), fuzzy_score_array("ふれあい", spaced.words))

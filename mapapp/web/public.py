@@ -20,7 +20,7 @@ from mapapp.listing import (
 )
 from mapapp.models import Layer
 from mapapp.schedule import to_ical
-from mapapp.search import DEFAULT_RADIUS_M, SearchQuery, kind_counts, search
+from mapapp.search import DEFAULT_RADIUS_M, SearchQuery, kind_counts, reading_order, search
 from mapapp.storage import get_storage
 from mapapp.web import resident
 from mapapp.web.errors import BadParameter
@@ -192,7 +192,7 @@ def _area_page(area_id: int, template: str):
         found = catalog.get_area(session, area_id)
         if found is None:
             abort(404)
-        ordered = resident.in_reading_order(session, taxonomy, result.ids)
+        ordered = reading_order(_index(), taxonomy, result.ids).tolist()
         total = len(ordered)
         first = (page - 1) * AREA_PAGE_SIZE
         shown = [(rid, None) for rid in ordered[first : first + AREA_PAGE_SIZE]]
@@ -281,21 +281,30 @@ def _parents(session, area) -> list[int]:
     return sorted(ids)
 
 
+SERVED_LIMIT = 60  # services listed under 「お住まいの地区で使える」 before the page says "N more"
+
+
 def _served(session, area_ids, kinds=()):
     """Cards of the services (not 通いの場) that serve these areas or the whole town: services
     that come to the home first, by kind in the taxonomy's order, each kind in 五十音 order."""
     taxonomy = _taxonomy()
     rank = {code: n for n, code in enumerate(SERVED_GROUP_ORDER)}
-    found = [
-        r
-        for r in serving(session, area_ids, kinds)
-        if not taxonomy.has_kind(r.kind) or taxonomy.kind(r.kind).group != "kayoi"
-    ]
+    gatherings = tuple(k.code for k in taxonomy.kinds if k.group == "kayoi")
+    found, total = serving(session, area_ids, kinds, limit=SERVED_LIMIT, leave_out_kinds=gatherings)
     day = today()
     cards = [make_card(r, taxonomy, today=day, m_per_min=_m_per_min(), dates=0) for r in found]
     kind_rank = {k.code: n for n, k in enumerate(taxonomy.kinds)}  # 配食, then 移動支援 …
     cards.sort(key=lambda c: (rank.get(c.group, len(rank)), kind_rank.get(c.kind, 0), c.reading))
-    return _listed(cards)
+    return Served(_listed(cards), more=total - len(found))
+
+
+class Served(list):
+    """The services shown, and how many more serve the place (a town-wide list of hundreds is
+    cut, and the page says how many were left out and how to see them)."""
+
+    def __init__(self, cards, more: int = 0):
+        super().__init__(cards)
+        self.more = more
 
 
 def _without_dates(args: dict) -> dict:

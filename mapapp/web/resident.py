@@ -15,7 +15,6 @@ from mapapp import catalog, features, maps
 from mapapp.contact import ContactPart, contact_parts
 from mapapp.listing import area_name
 from mapapp.search import ResourceIndex, SearchQuery, search
-from mapapp.text import search_key
 
 GATHERING_GROUP = "kayoi"
 # Overview maps draw areas simplified to about 20 m and with coordinates to about 1 m: the
@@ -77,32 +76,6 @@ def outline(area, url: str, *, labelled: bool = False) -> dict:
 
 
 # --- lists -----------------------------------------------------------------------------------
-
-
-def in_reading_order(session, taxonomy, ids) -> list[int]:
-    """``ids`` with 通いの場 first, then each kind group in the taxonomy's order, and by
-    reading (名称かな, else the computed one) in 五十音 order within a group."""
-    group_rank = {group.code: n for n, group in enumerate(taxonomy.groups)}
-    kind_group = {k.code: group_rank.get(k.group, len(group_rank)) for k in taxonomy.kinds}
-    found = catalog.readings(session, [int(i) for i in ids])
-    kinds = dict(_kinds_of(session, list(found)))
-
-    def key(resource_id):
-        kana, reading, name = found[resource_id]
-        rank = kind_group.get(kinds.get(resource_id, ""), len(group_rank))
-        return (rank, search_key(kana or reading or name), search_key(name), resource_id)
-
-    return sorted((int(i) for i in ids if int(i) in found), key=key)
-
-
-def _kinds_of(session, ids):
-    from sqlalchemy import select
-
-    from mapapp.models import Resource
-
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        yield from session.execute(select(Resource.id, Resource.kind).where(Resource.id.in_(chunk)))
 
 
 @dataclass(frozen=True)
