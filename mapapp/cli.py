@@ -227,24 +227,33 @@ def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_r
     _print_area_report(report)
 
 
+def _echo_first(lines, limit: int, indent: str, unit: str) -> None:
+    """The first ``limit`` lines, then 「ほか N{unit}」 for the rest: reports stay readable
+    when a file has thousands of them."""
+    for line in lines[:limit]:
+        _echo(f"{indent}{line}")
+    if len(lines) > limit:
+        _echo(f"{indent}ほか {len(lines) - limit}{unit}")
+
+
+def _first_of(items, limit: int, unit: str) -> str:
+    """「a、b、c ほか N{unit}」: the first ``limit`` items on one line."""
+    more = f" ほか {len(items) - limit}{unit}" if len(items) > limit else ""
+    return "、".join(items[:limit]) + more
+
+
 def _print_area_report(report) -> None:
     from mapapp.exporting import terminal_cell
     from mapapp.importing.boundaries import LISTED
 
     if report.merged:
         _echo(f"  いくつもの図形をまとめた区域: {len(report.merged)} 区域")
-        for line in report.merged[:LISTED]:
-            _echo(f"    {line}")
-        if len(report.merged) > LISTED:
-            _echo(f"    ほか {len(report.merged) - LISTED} 区域")
+        _echo_first(report.merged, LISTED, "    ", " 区域")
     for line in report.skipped_water:
         _echo(f"  {line}")
     if report.repaired:
         _echo(f"  形を修復した区域: {'、'.join(report.repaired)}")
-    for line in report.simplified[:LISTED]:
-        _echo(f"  {line}")
-    if len(report.simplified) > LISTED:
-        _echo(f"  ほか {len(report.simplified) - LISTED} 区域を簡略化しました")
+    _echo_first(report.simplified, LISTED, "  ", " 区域を簡略化しました")
     for warning in report.warnings:
         _echo(f"  注意: {warning}")
     for line in report.parents:
@@ -323,13 +332,9 @@ def _print_resource_report(report) -> None:
     for warning in report.warnings:
         _echo(f"  注意: {warning}")
     if written.outside_areas:
-        names = "、".join(written.outside_areas[:10])
-        more = (
-            f" ほか {len(written.outside_areas) - 10} 件" if len(written.outside_areas) > 10 else ""
-        )
         _echo(
             f"  区域外（どの第2層区域にも入らない）: {len(written.outside_areas)} 件"
-            f"（{names}{more}）"
+            f"（{_first_of(written.outside_areas, 10, ' 件')}）"
         )
     if written.closed:
         done = "にします（確認のみ）" if report.dry_run else "にしました"
@@ -366,10 +371,8 @@ def _print_placement(summary) -> None:
             f"  位置がわからず地図に出ない行: {len(summary.not_placed)} 件"
             "（取り込みました。mapapp review-places で一覧できます）"
         )
-        for number, name, reason in summary.not_placed[:10]:
-            _echo(f"    {number}行目 {name}: {reason}")
-        if len(summary.not_placed) > 10:
-            _echo(f"    ほか {len(summary.not_placed) - 10} 件")
+        lines = [f"{number}行目 {name}: {reason}" for number, name, reason in summary.not_placed]
+        _echo_first(lines, 10, "    ", " 件")
 
 
 @main.command(
@@ -385,11 +388,10 @@ def import_gazetteer_command(path, source, dry_run) -> None:
     limits = Limits.from_config(app.config)
     report = import_gazetteer(_storage(app), path, source=source, dry_run=dry_run, limits=limits)
     head = "確認のみ（書き込んでいません）" if report.dry_run else "取り込みました"
-    towns = "、".join(report.municipalities[:10]) or "市区町村名なし"
-    more = f" ほか {len(report.municipalities) - 10}" if len(report.municipalities) > 10 else ""
+    towns = _first_of(report.municipalities, 10, "") or "市区町村名なし"
     _echo(
         f"{head}: {report.filename}（出典 {report.source}、文字コード {report.encoding}）\n"
-        f"  町丁目・大字 {report.written} 件（{towns}{more}）"
+        f"  町丁目・大字 {report.written} 件（{towns}）"
     )
     if report.repeated:
         _echo(f"  同じ市区町村・同じ名前の行 {report.repeated} 件は最初の行を使いました")
@@ -460,14 +462,17 @@ def _print_import_duplicates(pairs) -> None:
 
     if not pairs:
         return
-    shown = "、".join(
-        f"{p.first.name} ⇔ 出典 {p.second.source} の ID {p.second.id}（{p.distance_m:.0f} m）"
-        for p in pairs[:5]
+    shown = _first_of(
+        [
+            f"{p.first.name} ⇔ 出典 {p.second.source} の ID {p.second.id}（{p.distance_m:.0f} m）"
+            for p in pairs
+        ],
+        5,
+        " 件",
     )
-    more = f" ほか {len(pairs) - 5} 件" if len(pairs) > 5 else ""
     _echo(
         f"  ほかの出典と重なっていそうな資源（同じ名前で {NEAR_M:.0f} m 以内）: {len(pairs)} 件"
-        f"（{shown}{more}）。mapapp stats で全部を一覧できます"
+        f"（{shown}）。mapapp stats で全部を一覧できます"
     )
 
 

@@ -24,7 +24,7 @@ from mapapp.search import DEFAULT_RADIUS_M, SearchQuery, kind_counts, reading_or
 from mapapp.storage import get_storage
 from mapapp.web import resident
 from mapapp.web.errors import BadParameter
-from mapapp.web.params import PLACE
+from mapapp.web.params import MAX_WORDS, PLACE
 from mapapp.web.query import (
     area_outline,
     filters_from,
@@ -120,7 +120,8 @@ def _site_context():
     except Exception:  # an error page must render even when the database does not answer
         current_app.logger.exception("site context")
         found = resident.Site("", "地域ささえあいマップ", ())
-    return {"site": found, "today_date": today()}
+    # max_words: the search box stops where the parameter's declared limit is (no 400 page).
+    return {"site": found, "today_date": today(), "max_words": MAX_WORDS}
 
 
 @blueprint.get("/")
