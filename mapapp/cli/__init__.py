@@ -559,5 +559,5 @@ def _fail(exc: Exception):
     sys.exit(REFUSED)
 
 
-if __name__ == "__main__":
-    main()
+# Commands kept in their own modules register themselves on ``main`` when imported.
+from mapapp.cli import accounts  # noqa: E402, F401

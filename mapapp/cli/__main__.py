@@ -1,0 +1,3 @@
+from mapapp.cli import main
+
+main()

@@ -1,0 +1,3 @@
+"""Accounts from the terminal: the first admin, API tokens."""
+
+from __future__ import annotations
