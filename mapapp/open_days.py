@@ -60,6 +60,19 @@ class OpenDays:
             schedules=tuple(schedules),
         )
 
+    def with_more(self, schedules: Sequence[Schedule]) -> OpenDays:
+        """These days and those of ``schedules`` after them, over the same horizon."""
+        if not schedules:
+            return self
+        more = OpenDays.build(schedules, self.first_day, self.days)
+        return OpenDays(
+            first_day=self.first_day,
+            days=self.days,
+            bits=np.concatenate((self.bits, more.bits)),
+            by_day=np.concatenate((self.by_day, more.by_day)),
+            schedules=self.schedules + more.schedules,
+        )
+
     def meets_between(self, first: dt.date, last: dt.date) -> np.ndarray:
         """Per schedule, True when it meets on some day from first to last inclusive: exactly
         ``bool(occurrences_between(schedule, first, last))``."""

@@ -1,38 +1,34 @@
-"""Resident search: one in-memory index of every resource, and a pipeline of small named
-filters over it (area, distance, words, kind, weekday, fee, 送迎)."""
+"""Resident search: a pipeline of small named filters (area, distance, words, kind, weekday,
+fee, 送迎) over the in-memory index of every resource (mapapp.search_index), which
+mapapp.index_cache keeps fresh in each process."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import logging
 import math
-import pickle
-import subprocess
-import sys
-import threading
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from mapapp.geo import EARTH_RADIUS_M, check_lat_lon, distance_m
-from mapapp.models import Organization, Resource, ResourceArea, ResourceStatus
-from mapapp.open_days import PAST_DAYS, OpenDays
-from mapapp.schedule import parse_resource_schedule
-from mapapp.storage import Storage, read_data_version
+from mapapp.index_cache import SEPARATE_BUILD_FROM, IndexCache  # noqa: F401 -- as before
+from mapapp.models import ResourceStatus
+from mapapp.search_index import (  # noqa: F401 -- build_index and kind_readings as before
+    CELL_DEG,
+    GONE,
+    STATUSES,
+    ResourceIndex,
+    build_index,
+    kind_readings,
+)
 from mapapp.taxonomy import Taxonomy
-from mapapp.text import FuzzyWords, reading, search_key
+from mapapp.text import FuzzyWords, search_key
 
 MAX_DATE_SPAN_DAYS = 30
-STATUSES = [s.value for s in ResourceStatus]  # the index keeps a status as its position here
 MAX_RADIUS_M = 50_000  # farther than anyone walks or is driven to a サロン
 DEFAULT_RADIUS_M = 1_500  # about 25 minutes on foot at an older person's pace
 _NONE = np.zeros(0, dtype=np.int64)  # no positions
-CELL_DEG = 0.005  # rows of the spatial order: about 550 m of latitude
-SEPARATE_BUILD_FROM = 20_000  # resources from which IndexCache builds in a child process
+_kind_readings = kind_readings  # its name before the index had a module of its own
 
 
 class InvalidSearch(ValueError):
@@ -115,242 +111,6 @@ class SearchResult:
         return self.page()
 
 
-@dataclass
-class ResourceIndex:
-    """Every resource, as arrays, built once per data version. 終了 ones are in it for the
-    searches that ask for them by status; every other search leaves them out."""
-
-    data_version: int
-    ids: np.ndarray
-    lat: np.ndarray
-    lon: np.ndarray
-    kinds: np.ndarray  # int: position in kind_names
-    kind_names: list[str]
-    status: np.ndarray  # int: position in STATUSES
-    pickup: np.ndarray  # bool
-    free: np.ndarray  # bool: the fee was understood as 無料
-    weekdays: np.ndarray  # int bitmask, bit 0 = Monday; 0 = unknown
-    name_rank: np.ndarray  # position of each name in 50音 (search_key) order
-    # Each resource's schedule, as a position in open_days.schedules (one per distinct pair
-    # of 開催日時 and 休み texts), and the days those schedules meet.
-    schedule_of: np.ndarray
-    open_days: OpenDays
-    # Prepared words (search_key), each once however many resources it names: a town of
-    # 130,000 resources has about 630,000 (resource, word) pairs but 130,000 distinct words.
-    # The resources each word names: positions word_owner[word_start[w]:word_start[w + 1]].
-    words: list[str] = field(default_factory=list)
-    word_start: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
-    word_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    fuzzy: FuzzyWords | None = None  # words prepared for scoring
-    by_area: dict[int, np.ndarray] = field(default_factory=dict)  # area id → positions
-    # Positions of the resources with a point, in rows of CELL_DEG of latitude and by
-    # longitude within a row, and their _cell_keys: ``near`` reads a slice of each row it
-    # reaches (binary searches) instead of every point.
-    spatial_order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    spatial_key: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    # Position in 五十音 order of reading (名称かな, else the computed one), then of name,
-    # then of id: the order lists show, sorted once per build (see reading_order).
-    reading_rank: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-@functools.lru_cache(maxsize=8)
-def _kind_readings(taxonomy: Taxonomy) -> dict[str, str]:
-    """{kind code: reading of its label}: the taxonomy's few short labels, read once per
-    process and taxonomy (text.reading bounds each), not once per index build."""
-    return {kind.code: reading(kind.label) for kind in taxonomy.kinds}
-
-
-def build_index(session: Session, taxonomy: Taxonomy) -> ResourceIndex:
-    # The version is read before the rows: a write that commits in between makes the index
-    # look older than it is (rebuilt once more), never newer (stale for good).
-    version = read_data_version(session)
-    rows = session.execute(
-        select(
-            Resource.id, Resource.lat, Resource.lon, Resource.kind, Resource.pickup,
-            Resource.fee_unit, Resource.open_weekdays, Resource.name, Resource.kana,
-            Resource.reading, Resource.venue, Organization.name.label("organization"),
-            Resource.schedule_text, Resource.closed_text, Resource.status,
-            Resource.venue_reading, Organization.reading.label("organization_reading"),
-        )
-        .outerjoin(Organization, Organization.id == Resource.organization_id)
-        .order_by(Resource.id)
-    ).all()  # fmt: skip
-    position = {r.id: i for i, r in enumerate(rows)}
-    kind_names = sorted({r.kind for r in rows})
-    word_ids: dict[str, int] = {}  # distinct prepared word → its position in ``words``
-    prepared: dict[str, str] = {}  # text → search_key(text), once per distinct text
-    key_word: list[int] = []
-    owners: list[int] = []
-    # Readings were computed on import (bounded, stored): none is computed here, in a request.
-    kind_readings = _kind_readings(taxonomy)
-    for i, r in enumerate(rows):
-        label = taxonomy.kind(r.kind).label if taxonomy.has_kind(r.kind) else ""
-        texts = (r.name, r.kana, r.reading, r.venue, r.organization, label)
-        texts += (r.venue_reading, r.organization_reading, kind_readings.get(r.kind, ""))
-        words = {_prepared(prepared, w) for w in texts if w}
-        for word in sorted(w for w in words if w):
-            key_word.append(word_ids.setdefault(word, len(word_ids)))
-            owners.append(i)
-    by_area: dict[int, list[int]] = defaultdict(list)
-    for area_id, resource_id in session.execute(
-        select(ResourceArea.area_id, ResourceArea.resource_id)
-    ):
-        if resource_id in position:
-            by_area[area_id].append(position[resource_id])
-    lat = np.array([r.lat for r in rows], dtype=float)  # None → NaN: not placed yet
-    lon = np.array([r.lon for r in rows], dtype=float)
-    schedule_ids: dict[tuple[str, str], int] = {}  # (開催日時, 休み) → position, in order seen
-    schedule_of = [
-        schedule_ids.setdefault((r.schedule_text, r.closed_text), len(schedule_ids)) for r in rows
-    ]
-    placed = np.flatnonzero(~np.isnan(lat) & ~np.isnan(lon))
-    cells = _cell_keys(lat[placed], lon[placed])
-    spatial_order = placed[np.argsort(cells, kind="stable")]
-    return ResourceIndex(
-        data_version=version,
-        ids=np.array([r.id for r in rows], dtype=np.int64),
-        lat=lat,
-        lon=lon,
-        kinds=np.array([kind_names.index(r.kind) for r in rows], dtype=np.int64),
-        kind_names=kind_names,
-        status=np.array([STATUSES.index(r.status) for r in rows], dtype=np.int64),
-        pickup=np.array([r.pickup is True for r in rows], dtype=bool),
-        free=np.array([r.fee_unit == "free" for r in rows], dtype=bool),
-        weekdays=np.array([r.open_weekdays or 0 for r in rows], dtype=np.int64),
-        name_rank=_ranks([_prepared(prepared, r.name) for r in rows]),
-        schedule_of=np.array(schedule_of, dtype=np.int32),
-        open_days=OpenDays.build(
-            [parse_resource_schedule(*texts) for texts in schedule_ids],
-            dt.date.today() - dt.timedelta(days=PAST_DAYS),
-        ),
-        words=list(word_ids),
-        word_start=np.concatenate(([0], np.cumsum(np.bincount(key_word, minlength=len(word_ids))))),
-        word_owner=np.array(owners, dtype=np.int32)[np.argsort(key_word, kind="stable")],
-        fuzzy=FuzzyWords(list(word_ids)),
-        by_area={a: np.array(sorted(p), dtype=np.int64) for a, p in by_area.items()},
-        spatial_order=spatial_order,
-        spatial_key=np.sort(cells, kind="stable"),
-        reading_rank=_ranks(
-            [(_reading_key(prepared, r), _prepared(prepared, r.name), r.id) for r in rows]
-        ),
-    )
-
-
-class IndexCache:
-    """One ResourceIndex per process, kept fresh without making requests wait for a build.
-
-    - No index yet: the request builds one (others wait for that build, not their own).
-    - The data version moved on because another process wrote (an import from the command
-      line, another server process): requests go on with the index they have while one
-      background thread builds the next, which replaces it when done. Such a write shows
-      after one build (seconds at 130,000 resources), never in the middle of a request.
-    - This process wrote (Storage.written_version): requests wait until the index is at
-      least that new, so a write shows to its own process as soon as the write returns.
-
-    From ``separate_build_from`` resources on, each build runs in a short-lived child
-    process and only the finished index comes back: the serving process never holds the
-    build's rows and garbage (which stayed as about 240 MB of its memory at 130,000), nor
-    loads pykakasi for the kinds' readings.
-    """
-
-    def __init__(self, separate_build_from: int | None = SEPARATE_BUILD_FROM):
-        self.separate_build_from = separate_build_from  # None: always in this process
-        self._index: ResourceIndex | None = None
-        self._build_lock = threading.Lock()  # one build at a time
-        self._thread_lock = threading.Lock()
-        self._background: threading.Thread | None = None
-        self.background_error: BaseException | None = None  # the last failed background build
-
-    def get(self, storage: Storage, taxonomy: Taxonomy) -> ResourceIndex:
-        version = storage.data_version()
-        index = self._index
-        if index is not None and index.data_version == version:
-            return index
-        # A version this process committed is at most the database's: never wait for more.
-        own = min(storage.written_version(), version)
-        if index is None or index.data_version < own:
-            return self._build_now(storage, taxonomy, needed=own)
-        self._build_in_background(storage, taxonomy)
-        return index
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for a background build to finish (for tests and benches)."""
-        thread = self._background
-        if thread is not None:
-            thread.join(timeout)
-
-    def _build_now(self, storage, taxonomy, needed: int) -> ResourceIndex:
-        """An index of version ``needed`` or newer, built here unless one is there."""
-        with self._build_lock:  # waits for a background build, which may be new enough
-            index = self._index
-            if index is not None and index.data_version >= needed:
-                return index
-            self._index = self._built(storage, taxonomy)
-            return self._index
-
-    def _build_in_background(self, storage, taxonomy) -> None:
-        with self._thread_lock:
-            if self._background is not None and self._background.is_alive():
-                return
-            self._background = threading.Thread(
-                target=self._build_for_later,
-                args=(storage, taxonomy),
-                name="mapapp-search-index",
-                daemon=True,
-            )
-            self._background.start()
-
-    def _build_for_later(self, storage, taxonomy) -> None:
-        try:
-            with self._build_lock:
-                fresh = self._built(storage, taxonomy)
-                if self._index is None or fresh.data_version >= self._index.data_version:
-                    self._index = fresh
-        except Exception as exc:  # the old index keeps serving; the next request tries again
-            self.background_error = exc
-            logging.getLogger(__name__).exception("search index: background build failed")
-
-    def _built(self, storage: Storage, taxonomy: Taxonomy) -> ResourceIndex:
-        if self.separate_build_from is not None:
-            with storage.reading() as session:
-                resources = session.scalar(select(func.count()).select_from(Resource)) or 0
-            if resources >= self.separate_build_from:
-                return _built_in_child(storage.url, taxonomy)
-        with storage.reading() as session:
-            return build_index(session, taxonomy)
-
-
-def _built_in_child(url: str, taxonomy: Taxonomy) -> ResourceIndex:
-    """build_index in a fresh Python process (not a fork of a threaded server, and not
-    multiprocessing, which would import the server's own main module again)."""
-    done = subprocess.run(
-        [sys.executable, "-c", "import mapapp.search as s; s._build_for_parent()"],
-        input=pickle.dumps((url, taxonomy)),
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(
-            "search index: the build process failed: " + done.stderr.decode(errors="replace")
-        )
-    return pickle.loads(done.stdout)  # noqa: S301 -- written by our own child, just now
-
-
-def _build_for_parent() -> None:
-    """In the child: read (database URL, taxonomy), build, write the index to stdout."""
-    url, taxonomy = pickle.load(sys.stdin.buffer)  # noqa: S301 -- from the parent
-    storage = Storage(url)
-    try:
-        with storage.reading() as session:
-            index = build_index(session, taxonomy)
-    finally:
-        storage.dispose()
-    sys.stdout.buffer.write(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
-
-
 def kind_counts(index: ResourceIndex, area_id: int | None = None) -> dict[str, int]:
     """{kind: how many} (in the area, 終了 left out), for filter choices."""
     shown = _status_mask(index, ())
@@ -363,9 +123,9 @@ def kind_counts(index: ResourceIndex, area_id: int | None = None) -> dict[str, i
 def search(index: ResourceIndex, query: SearchQuery) -> SearchResult:
     """Run the filters in order; hits are sorted by distance, then word score, then name."""
     query.check()
-    shown = _status_mask(index, query.statuses)
     positions = _candidates(index, query)
-    positions = positions[shown[positions]]
+    # Statuses of the candidates only: a nearby search reads no array of the whole town.
+    positions = positions[_status_mask(index, query.statuses, positions)]
     positions = _of_kinds(index, positions, query.kinds)
     positions = _open_on_weekday(index, positions, query.weekday)
     positions = _open_between(index, positions, query.open_between)
@@ -375,7 +135,7 @@ def search(index: ResourceIndex, query: SearchQuery) -> SearchResult:
     scores = None
     if query.text.strip():
         scores = _matching_words(index, query.text)
-        scores[~shown] = 0.0
+        scores[~_status_mask(index, query.statuses)] = 0.0
         if not scores.any():
             return SearchResult(np.array([], dtype=np.int64), words_matched_nothing=True)
         keep = scores[positions] > 0.0
@@ -384,11 +144,13 @@ def search(index: ResourceIndex, query: SearchQuery) -> SearchResult:
     return _ordered(index, positions, distances, scores)
 
 
-def _status_mask(index, statuses) -> np.ndarray:
-    """Which positions have one of ``statuses`` (none given: any status but 終了)."""
-    if not statuses:
-        return index.status != STATUSES.index(ResourceStatus.CLOSED)
-    return np.isin(index.status, [STATUSES.index(s) for s in statuses])
+def _status_mask(index, statuses, positions=None) -> np.ndarray:
+    """Which of ``positions`` (default: all) have one of ``statuses`` (none given: any status
+    but 終了)."""
+    status = index.status if positions is None else index.status[positions]
+    if not statuses:  # GONE: a row deleted since the build, never shown
+        return (status != STATUSES.index(ResourceStatus.CLOSED)) & (status != GONE)
+    return np.isin(status, [STATUSES.index(s) for s in statuses])
 
 
 def _candidates(index, query) -> np.ndarray:
@@ -399,12 +161,6 @@ def _candidates(index, query) -> np.ndarray:
     if query.near is not None:
         return _in_reach_of_cells(index, *query.near, query.radius_m or DEFAULT_RADIUS_M)
     return np.arange(len(index))
-
-
-def _cell_keys(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Row of CELL_DEG latitude × 400, plus longitude + 180: sorted, each row's points lie
-    together in order of longitude (360 < 400 keeps rows apart)."""
-    return np.floor(lat / CELL_DEG) * 400.0 + (lon + 180.0)
 
 
 def _in_reach_of_cells(index, lat: float, lon: float, radius_m: float) -> np.ndarray:
@@ -509,20 +265,6 @@ def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.n
     return values[offsets + np.arange(lengths.sum())]
 
 
-def _reading_key(cache: dict[str, str], row) -> str:
-    """What lists sort by: the 名称かな, else the computed reading, else the name."""
-    return _prepared(cache, row.kana or row.reading or row.name)
-
-
-def _prepared(cache: dict[str, str], text: str) -> str:
-    """search_key(text) through a dict local to one build: names outnumber search_key's
-    cache in a large town, and venues, organisations and kinds repeat."""
-    found = cache.get(text)
-    if found is None:
-        found = cache[text] = search_key(text)
-    return found
-
-
 def _ordered(index, positions, distances, scores) -> SearchResult:
     """Nearest first; then best word match; then in 50音 order of names."""
     score = scores[positions] if scores is not None else None
@@ -555,10 +297,3 @@ def reading_order(index: ResourceIndex, taxonomy: Taxonomy, ids) -> np.ndarray:
     positions = positions[held][index.ids[positions[held]] == ids[held]]
     order = np.lexsort((index.reading_rank[positions], group_of_kind[index.kinds[positions]]))
     return index.ids[positions[order]]
-
-
-def _ranks(keys: list) -> np.ndarray:
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    ranks = np.empty(len(keys), dtype=np.int64)
-    ranks[order] = np.arange(len(keys))
-    return ranks

@@ -38,6 +38,10 @@ class Kind:
     # What an imported row of this kind serves when its file says nothing: "walk" (people come
     # to it) or "town" (it comes to them: 配食, 移送, 訪問…). Values of mapapp.models.Coverage.
     coverage: str = "walk"
+    # The label's reading (ひらがな), for search; "" where the file gives none (then computed,
+    # see mapapp.search_index.kind_readings). Given for every shipped kind, so that a serving
+    # process never loads pykakasi.
+    reading: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY) -> Taxonomy:
             f("color"),
             f("aliases", list, ()),
             f("coverage", str, "walk"),
+            f("reading", str, ""),
         )
         for f in _entries(path, raw, "kind")
     )

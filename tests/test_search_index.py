@@ -8,15 +8,25 @@ import sqlite3
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from mapapp import index_patch
 from mapapp.catalog import get_resource, resource_feature, resources_by_id
 from mapapp.geo import distance_m
 from mapapp.importing.resources import ImportOptions, import_resources
+from mapapp.index_cache import VersionWatch
+from mapapp.index_patch import patched
 from mapapp.models import Resource, ResourceStatus
 from mapapp.open_days import OpenDays
 from mapapp.schedule import Rule, Schedule, occurrences_between, parse_resource_schedule
-from mapapp.search import IndexCache, SearchQuery, build_index, reading_order, search
+from mapapp.search import (
+    IndexCache,
+    SearchQuery,
+    build_index,
+    kind_counts,
+    reading_order,
+    search,
+)
 from mapapp.storage import bump_data_version
 from mapapp.text import FuzzyWords, fuzzy_score_array, fuzzy_scores, search_key
 from tests.resource_files import own_row, write_csv
@@ -400,3 +410,110 @@ def test_fuzzy_words_agree_on_words_that_overlap_a_great_deal(alphabet):
         assert np.array_equal(fuzzy.scores(query), fuzzy_score_array(query, words)), query
     spaced = FuzzyWords([*words[:50], "ふれ あい"])  # not search keys: scored as they are
     assert np.array_equal(spaced.scores("ふれあい"), fuzzy_score_array("ふれあい", spaced.words))
+
+
+PATCH_QUERIES = [
+    SearchQuery(),
+    SearchQuery(text="ふれあい"),
+    SearchQuery(text="改名した"),
+    SearchQuery(text="さろん", near=(34.705, 137.51), radius_m=3_000),
+    SearchQuery(near=(34.70, 137.50), radius_m=1_500, kinds=("salon", "taiso")),
+    SearchQuery(statuses=("closed", "active")),
+    SearchQuery(weekday=0, free_only=True),
+    SearchQuery(open_between=(dt.date.today(), dt.date.today() + dt.timedelta(days=6))),
+]
+
+
+def same_answers(patched, built, taxonomy) -> None:
+    """Every query, the area lists and the kind counts answer alike from both indexes."""
+    for query in PATCH_QUERIES + [SearchQuery(area_id=a) for a in built.by_area]:
+        assert hits(search(patched, query)) == hits(search(built, query)), query
+    every = built.ids.tolist()
+    assert reading_order(patched, taxonomy, every).tolist() == (
+        reading_order(built, taxonomy, every).tolist()
+    )
+    assert kind_counts(patched) == kind_counts(built)
+    for area_id, positions in built.by_area.items():
+        assert patched.ids[patched.by_area[area_id]].tolist() == built.ids[positions].tolist()
+
+
+def test_an_own_write_is_patched_into_the_index_as_a_build_would_have_it(
+    town, storage, taxonomy, tmp_path
+):
+    cache = IndexCache(separate_build_from=None)
+    before = cache.get(storage, taxonomy)
+    first, second, third = (int(i) for i in before.ids[:3])
+    with storage.transaction() as session:  # rename, move, close; delete one; add two
+        session.execute(
+            text("UPDATE resource SET name = '改名したサロン', kana = '' WHERE id = :i"),
+            {"i": first},
+        )
+        session.execute(
+            text(
+                "UPDATE resource SET lat = 34.70, lon = 137.50, kind = 'kurasapo', "
+                "schedule_text = '毎週土曜日 新しい会', pickup = 1 WHERE id = :i"
+            ),
+            {"i": second},
+        )
+        session.execute(text("DELETE FROM resource WHERE id = :i"), {"i": third})
+        bump_data_version(session)
+    path = write_csv(
+        tmp_path / "more.csv",
+        [
+            own_row(出典ID="new1", 名称="あたらしいサロン", 開催日時="毎月第5日曜日"),
+            own_row(出典ID="new2", 名称="あ", 緯度="34.706", 経度="137.511", 参加費="無料"),
+        ],
+    )
+    import_resources(storage, path, taxonomy, ImportOptions(profile="own"))
+    with storage.reading() as session:
+        fresh = patched(before, session, taxonomy)
+        built = build_index(session, taxonomy)
+    assert fresh is not None and fresh.data_version == built.data_version
+    same_answers(fresh, built, taxonomy)
+    after = cache.get(storage, taxonomy)  # the request after the write: patched, not rebuilt
+    assert after.data_version == storage.data_version() and len(after) == len(before) + 2
+    same_answers(after, built, taxonomy)
+    with storage.transaction() as session:  # the deleted id again, and a second patch
+        session.execute(
+            text("UPDATE resource SET name = 'もう一度', status = 'closed' WHERE id = :i"),
+            {"i": first},
+        )
+        bump_data_version(session)
+    with storage.reading() as session:
+        built = build_index(session, taxonomy)
+    again = cache.get(storage, taxonomy)
+    assert again.data_version == built.data_version
+    same_answers(again, built, taxonomy)
+
+
+def test_a_patch_gives_way_to_a_build_when_much_changed(town, storage, taxonomy, monkeypatch):
+    monkeypatch.setattr(index_patch, "MAX_CHANGED", 10)  # every name changes: 62 rows
+    with storage.reading() as session:
+        before = build_index(session, taxonomy)
+    with storage.transaction() as session:
+        session.execute(text("UPDATE resource SET name = name || '館'"))
+        bump_data_version(session)
+    with storage.reading() as session:
+        assert patched(before, session, taxonomy) is None
+
+
+def test_the_version_is_read_again_only_after_a_commit(town, storage, taxonomy):
+    watch = VersionWatch(storage)
+    version = watch.version()
+    asked = []
+    real = storage.data_version
+    storage.data_version = lambda: asked.append(1) or real()
+    try:
+        assert [watch.version() for _ in range(5)] == [version] * 5 and not asked
+        with sqlite3.connect(storage.engine.url.database) as connection:  # another process
+            connection.execute(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                "WHERE key = 'data_version'"
+            )
+        connection.close()
+        assert watch.version() == version + 1 and len(asked) == 1
+        with storage.transaction() as session:  # this process
+            bump_data_version(session)
+        assert watch.version() == version + 2 and len(asked) == 2
+    finally:
+        del storage.data_version
