@@ -152,6 +152,36 @@ SETTINGS: tuple[Setting, ...] = (
         "Who hands out the printed lists (e.g. `湖西市 長寿介護課`), printed on every page. "
         "Empty: the municipality's name.",
     ),
+    Setting(
+        "STAFF_IDLE_MINUTES",
+        60,
+        "A staff session ends after this many minutes without a request (shared office PCs).",
+        int,
+    ),
+    Setting(
+        "STAFF_SESSION_HOURS",
+        12,
+        "A staff session ends this many hours after signing in, however busy.",
+        int,
+    ),
+    Setting(
+        "REVIEW_AFTER_MONTHS",
+        12,
+        "A resource not confirmed (最終確認日) for this many months is listed as 要確認.",
+        int,
+    ),
+    Setting(
+        "SECURE_COOKIES",
+        "",
+        "Send the staff session cookie over HTTPS only: `1` or `0`. Empty: on when PUBLIC_URL "
+        "starts with https://.",
+    ),
+    Setting(
+        "CORRECTIONS_PER_HOUR",
+        5,
+        "How many corrections or new places one address may send per hour.",
+        int,
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

@@ -235,6 +235,7 @@ class Resource(Base):
         _enum(ResourceStatus), default=ResourceStatus.ACTIVE
     )
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    status_on: Mapped[dt.date | None] = mapped_column(Date)  # since when 休止中 or 終了
     outside_areas: Mapped[bool] = mapped_column(Boolean, default=False)  # 区域外
     # Derived on the way in, for search and filters; the texts above stay as written.
     reading: Mapped[str] = mapped_column(String(300), default="", server_default="")
@@ -348,10 +349,11 @@ class Change(Base):
     field: Mapped[str | None] = mapped_column(String(60))
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
-    user_id: Mapped[int | None] = mapped_column(Integer)  # accounts come with their own table
+    user_id: Mapped[int | None] = mapped_column(Integer)  # account.id of a staff edit
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_run.id", ondelete="SET NULL")
     )
+    version: Mapped[int | None] = mapped_column(Integer)  # the entity's version it produced
 
 
 class PlaceName(Base):
@@ -395,3 +397,133 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+# --- staff: accounts, their areas, API tokens, audit, corrections ------------------------------
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # 管理者: the whole town, areas, users, exports, backup
+    COORDINATOR = "coordinator"  # コーディネーター: resources of their own areas
+    VIEWER = "viewer"  # 閲覧: staff views, read-only
+
+
+ROLE_LABELS = {Role.ADMIN: "管理者", Role.COORDINATOR: "コーディネーター", Role.VIEWER: "閲覧"}
+
+
+class Account(Base):
+    """A member of staff who signs in (the table is not called "user": a reserved word in
+    PostgreSQL)."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Sessions begun before this are no longer valid (password changed, signed out everywhere).
+    sessions_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    areas: Mapped[list[Area]] = relationship(secondary="account_area", order_by="Area.id")
+
+
+class AccountArea(Base):
+    """A coordinator's scope: the areas whose resources (and later needs) they keep."""
+
+    __tablename__ = "account_area"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ApiToken(Base):
+    """A bearer token for scripted updates; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Who did what, when, from where: sign-ins, refusals, views of personal data, admin
+    actions. Kept apart from the change history, which holds field values."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    login: Mapped[str] = mapped_column(String(60), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class SignInAttempt(Base):
+    """Each sign-in attempt, to limit guessing per account and per address."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (
+        Index("ix_sign_in_attempt_login_at", "login", "at"),
+        Index("ix_sign_in_attempt_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    login: Mapped[str] = mapped_column(String(60))
+    ip: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class SuggestionStatus(enum.StrEnum):
+    PENDING = "pending"  # 未対応
+    APPROVED = "approved"  # 反映済み
+    REJECTED = "rejected"  # 見送り
+
+
+class Suggestion(Base):
+    """A correction or a new place sent in from the public site, waiting for staff.
+
+    ``proposed`` is JSON: {field: text} as the sender wrote it. Nothing here is ever shown on
+    a public page; ``sender_contact`` is personal data.
+    """
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        Index("ix_suggestion_status", "status"),
+        Index("ix_suggestion_sender_key_received_at", "sender_key", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resource.id", ondelete="SET NULL")
+    )  # None: a new place
+    base_version: Mapped[int | None] = mapped_column(Integer)  # the version the sender saw
+    proposed: Mapped[str] = mapped_column(Text, default="{}")
+    message: Mapped[str] = mapped_column(Text, default="")
+    sender_contact: Mapped[str] = mapped_column(String(200), default="")
+    sender_key: Mapped[str] = mapped_column(String(64), default="")  # keyed hash of the address
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    status: Mapped[SuggestionStatus] = mapped_column(
+        _enum(SuggestionStatus), default=SuggestionStatus.PENDING
+    )
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    reviewed_by: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    review_note: Mapped[str] = mapped_column(Text, default="")

@@ -97,8 +97,10 @@ def cli(database_url, tmp_path):
         "MAPAPP_INSTANCE_PATH": str(tmp_path / "instance"),
     }
 
-    def invoke(*args: str):
-        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(
+            main, [str(a) for a in args], env=env, input=input, catch_exceptions=False
+        )
 
     return invoke
 
@@ -201,3 +203,77 @@ def kosai(cli):
 def payloads() -> list[str]:
     lines = require_shared(PAYLOADS).read_text("utf-8").splitlines()
     return [line for line in lines if line and not line.startswith("#")]
+
+
+# --- staff: a demo town with one account per role, copied fresh for each test ------------------
+
+STAFF_PASSWORD = "correct horse battery staple"
+# login → (role, areas): two coordinators of different 第2層 areas, to test area scopes.
+STAFF_ACCOUNTS = {
+    "admin": ("admin", ()),
+    "viewer": ("viewer", ()),
+    "coord_a": ("coordinator", ("中央地区",)),
+    "coord_b": ("coordinator", ("東部地区",)),
+}
+
+
+@pytest.fixture(scope="session")
+def staff_template(tmp_path_factory) -> Path:
+    """The demo town with STAFF_ACCOUNTS, built once; tests get copies (staff_app)."""
+    from mapapp import accounts
+    from mapapp.cli import main
+
+    directory = tmp_path_factory.mktemp("staff_template")
+    url = f"sqlite:///{directory / 'demo.sqlite3'}"
+    env = {
+        "MAPAPP_DATABASE_URL": url,
+        "MAPAPP_SECRET_KEY": "test",
+        "MAPAPP_INSTANCE_PATH": str(directory),
+    }
+    result = CliRunner().invoke(main, ["demo"], env=env)
+    assert result.exit_code == 0, result.output
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"}, instance_path=directory)
+    storage = get_storage(app)
+    with storage.transaction() as session:
+        for login, (role, areas) in STAFF_ACCOUNTS.items():
+            area_ids = accounts.find_areas(session, areas)
+            accounts.create_account(
+                session, login, STAFF_PASSWORD, accounts.parse_role(role), area_ids
+            )
+    storage.dispose()
+    return directory / "demo.sqlite3"
+
+
+@pytest.fixture
+def staff_app(staff_template, tmp_path):
+    """An app on a fresh copy of the staff demo town (writes do not leak between tests)."""
+    import sqlite3
+
+    copy = tmp_path / "staff.sqlite3"
+    with sqlite3.connect(staff_template) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{copy}", "SECRET_KEY": "test"},
+        instance_path=tmp_path / "instance",
+    )
+    yield app
+    get_storage(app).dispose()
+
+
+@pytest.fixture
+def cli_on_staff(staff_app, tmp_path):
+    """Run `mapapp …` in-process against the staff_app database."""
+    from mapapp.cli import main
+
+    env = {
+        "MAPAPP_DATABASE_URL": staff_app.config["DATABASE_URL"],
+        "MAPAPP_SECRET_KEY": "test",
+        "MAPAPP_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(
+            main, [str(a) for a in args], env=env, input=input, catch_exceptions=False
+        )
+
+    return invoke

@@ -35,6 +35,7 @@ from mapapp.web.params import (
     parse_args,
 )
 from mapapp.web.query import param_context
+from mapapp.web.staff_openapi import STAFF_OPERATIONS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 CONTEXT = Context(kinds=("salon", "ibasho"), api_page_limit=500, today=dt.date(2026, 6, 11))
@@ -229,13 +230,18 @@ def test_every_route_declares_its_parameters(app):
 def test_the_document_lists_exactly_the_declared_parameters(app):
     with app.app_context():
         doc = openapi_document(param_context(app))
-    rules = {
-        re.sub(r"<[^>]*>", "{id}", rule.rule): rule.endpoint for rule in app.url_map.iter_rules()
+    operations = {
+        (re.sub(r"<[^>]*>", "{id}", rule.rule), method.lower()): rule.endpoint
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    assert {path: rules[path] for path in doc["paths"]} == PATHS
-    assert {e for e in ROUTES if e.startswith("api.")} <= set(PATHS.values())
-    for path, endpoint in PATHS.items():
-        parameters = doc["paths"][path]["get"]["parameters"]
+    documented = {(path, method) for path in doc["paths"] for method in doc["paths"][path]}
+    expected = {(path, "get"): endpoint for path, endpoint in PATHS.items()} | STAFF_OPERATIONS
+    assert {op: operations[op] for op in documented} == expected
+    api_routes = {e for e in ROUTES if e.startswith(("api.", "staff_api."))}
+    assert api_routes <= set(expected.values())
+    for (path, method), endpoint in expected.items():
+        parameters = doc["paths"][path][method]["parameters"]
         query = [p["name"] for p in parameters if p["in"] == "query"]
         assert query == list(ROUTES[endpoint].names), path
         assert [p["name"] for p in parameters if p["in"] == "path"] == (
@@ -265,6 +271,8 @@ def _documented_urls(client, app):
         context = param_context(app)
         doc = openapi_document(context)
     for path in doc["paths"]:
+        if path.startswith("/api/staff/"):
+            continue  # signed-in staff only: tests/test_staff_access.py
         base = path.replace("{id}", str(area if path.startswith("/areas") else resource))
         yield base, path
         for parameter in doc["paths"][path]["get"]["parameters"]:

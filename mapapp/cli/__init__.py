@@ -74,6 +74,7 @@ REFUSED = 2  # exit status for every refused input, as click's own usage errors
 def _refused_errors() -> tuple[type[Exception], ...]:
     """The typed errors that mean staff's input was refused — a file, a setting, the
     taxonomy, a concurrent edit, the address service — rather than a bug."""
+    from mapapp.accounts import AccountProblem
     from mapapp.config import SettingError
     from mapapp.geo import InvalidCoordinate
     from mapapp.geocoding import GeocoderUnavailable
@@ -87,6 +88,7 @@ def _refused_errors() -> tuple[type[Exception], ...]:
         ConcurrentEdit,
         GeocoderUnavailable,
         InvalidCoordinate,
+        AccountProblem,
     )
 
 
@@ -560,4 +562,4 @@ def _fail(exc: Exception):
 
 
 # Commands kept in their own modules register themselves on ``main`` when imported.
-from mapapp.cli import accounts  # noqa: E402, F401
+from mapapp.cli import accounts, backups, exports  # noqa: E402, F401

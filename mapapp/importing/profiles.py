@@ -163,6 +163,18 @@ MHLW = Profile(
     adjust=_mhlw_adjust,
 )
 
+# Every column of the MHLW 通いの場 open data, in its order (the export writes exactly these).
+MHLW_HEADERS = (
+    "No", "都道府県コード", "都道府県名", "市区町村コード", "市区町村名", "備考",
+    "名称（ふりがな）", "名称", "郵便番号", "所在地（都道府県から番地まで）",
+    "所在地（建物名・部屋番号等）", "電話番号", "対象者", "活動内容",
+    "運営日（平日）－開始", "運営日（平日）－終了", "運営日（土曜）－開始", "運営日（土曜）－終了",
+    "運営日（日曜）－開始", "運営日（日曜）－終了", "運営日（祝日）－開始", "運営日（祝日）－終了",
+    "定休日", "定員", "料金体系", "飲食の提供の有無", "飲食持ち込みの可否", "送迎の有無",
+    "対象エリア", "総合事業実施の有無", "その他", "法人番号の有無", "法人番号",
+    "法人名称（ふりがな）", "法人名称", "ステータス", "緯度", "経度",
+)  # fmt: skip
+
 
 # --- 利用できる曜日・時間の列（自治体標準・介護サービス情報公表）と家に来るサービス -----------
 
@@ -334,7 +346,11 @@ OWN = Profile(
     name="own",
     label="このシステムの書き出し形式（出典ID, 種別, 名称, 緯度, 経度…）",
     signature=("出典ID", "種別", "名称"),
-    columns={field_name: (header,) for header, field_name in OWN_COLUMNS},
+    # 所在地 is read as 住所 too: a hand-made list in the own headers often says 所在地.
+    columns={
+        **{field_name: (header,) for header, field_name in OWN_COLUMNS},
+        "address": ("住所", "所在地"),
+    },
     key_columns=("出典ID",),
     id_columns=("出典ID",),
     kind_columns=("種別",),
@@ -385,6 +401,9 @@ LIST = Profile(
         "lat": ("緯度",),
         "lon": ("経度",),
     },  # fmt: skip
+    # The own format's 出典ID, when the list has one; without it, name + address.
+    key_columns=("出典ID",),
+    id_columns=("出典ID",),
     kind_columns=("種別", "種類", "分類"),
 )
 

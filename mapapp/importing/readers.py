@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
+from mapapp.exporting import unquote_formula
 from mapapp.importing.errors import FileProblem
 from mapapp.importing.limits import (
     DEFAULT_LIMITS,
@@ -58,6 +59,14 @@ def clean_cell(value: str) -> str:
     if value.isprintable():  # nearly every cell, at C speed
         return value
     return _CONTROL.sub("", value)
+
+
+def sheet_cell(value: str) -> str:
+    """A CSV or Excel cell: cleaned, and the ' that a spreadsheet export puts before a value
+    that starts like a formula (=, +, -, @) removed (mapapp.exporting.unquote_formula), so
+    that our exports, and other systems' neutralised ones, import as the values they were.
+    Excel never writes such a quote itself (its quote prefix is a style, not text)."""
+    return unquote_formula(clean_cell(value))
 
 
 class RowValues(Mapping[str, str]):
@@ -227,7 +236,7 @@ def _csv_rows(lines: _Lines, delimiter: str, label: str, encoding: str, limits) 
             record = lines.next_record()
             if max(map(len, cells), default=0) > limits.max_cell_chars:
                 raise _long_cell(number, headers, cells, record, delimiter, limits)
-            values = tuple(map(clean_cell, cells))
+            values = tuple(map(sheet_cell, cells))
             if not "".join(values).strip():
                 continue
             if len(values) > width and "".join(values[width:]).strip():
@@ -358,8 +367,10 @@ def _read_xlsx(path: Path, limits: Limits) -> Table:
                 raise FileProblem("最初のシートが空です")
             sheet = workbook.worksheets[0]
             sheet.reset_dimensions()
-            first = sheet.iter_rows(max_row=1, max_col=limits.max_columns + 1, values_only=True)
-            header_row = next(first, None)
+            first = sheet.iter_rows(
+                max_row=TITLE_ROWS + 1, max_col=limits.max_columns + 1, values_only=True
+            )
+            header_number, header_row = _header_row(first)
             first.close()  # each row generator holds the sheet's file open until closed
             if not header_row:
                 raise FileProblem("最初のシートが空です")
@@ -369,8 +380,10 @@ def _read_xlsx(path: Path, limits: Limits) -> Table:
             headers = _clean_headers(header_row, limits)
             index = {h: i for i, h in enumerate(headers)}
             rows: list[Row] = []
-            cells = sheet.iter_rows(min_row=2, max_col=len(headers), values_only=True)
-            for number, values in enumerate(cells, start=2):
+            cells = sheet.iter_rows(
+                min_row=header_number + 1, max_col=len(headers), values_only=True
+            )
+            for number, values in enumerate(cells, start=header_number + 1):
                 if number > EXCEL_MAX_ROW:
                     raise FileProblem(
                         f"Excel の行番号が {EXCEL_MAX_ROW:,} 行を超えています。"
@@ -383,7 +396,7 @@ def _read_xlsx(path: Path, limits: Limits) -> Table:
                 if longest > limits.max_cell_chars:
                     column = headers[[len(t) for t in texts].index(longest)]
                     raise too_long_cell(f"{number}行目「{column}」", longest, limits)
-                texts = tuple(map(clean_cell, texts))
+                texts = tuple(map(sheet_cell, texts))
                 if not "".join(texts).strip():
                     continue
                 if len(rows) == limits.max_rows:
@@ -400,6 +413,25 @@ def _read_xlsx(path: Path, limits: Limits) -> Table:
             cells.close()
         workbook.close()
     return Table(headers, rows, "xlsx", "行")
+
+
+# Rows above the header that a sheet may give to a title (「湖西市 サロン一覧（4月1日現在）」)
+# or leave blank: a row with one value at most.
+TITLE_ROWS = 5
+
+
+def _header_row(rows) -> tuple[int, tuple | None]:
+    """(row number, cells) of a sheet's header: its first row with two values or more, when
+    only a title and blank rows (one value at most each) are above it within TITLE_ROWS;
+    otherwise its first row, as a header."""
+    first: tuple[int, tuple | None] = (1, None)
+    for number, cells in enumerate(rows, start=1):
+        filled = sum(1 for c in cells if c is not None and str(c).strip())
+        if filled >= 2:
+            return number, cells
+        if number == 1:
+            first = (1, cells)
+    return first
 
 
 def _trim(cells) -> list:
@@ -429,6 +461,10 @@ def _read_geojson(data: bytes, limits: Limits) -> Table:
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         raise FileProblem(f"GeoJSON として読めない数があります（{_brief(exc)}）") from exc
     del text
+    from mapapp.importing import hsds  # a JSON file may be an HSDS 3 list of services
+
+    if hsds.is_hsds(document):
+        return hsds.hsds_table(document, limits)
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         raise FileProblem("GeoJSON の FeatureCollection ではありません")

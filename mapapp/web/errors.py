@@ -6,15 +6,25 @@ from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from mapapp.search import InvalidSearch
+from mapapp.web.auth import Refused, Unauthenticated, sign_in_page
 
 MESSAGES = {
     400: "リクエストの内容に誤りがあります。",
+    401: "ログインしてください。",
     403: "このページを見る権限がありません。",
     404: "お探しのページは見つかりませんでした。",
     405: "この操作はできません。",
+    409: "ほかの人が先に変更しました。",
+    413: "送られたデータが大きすぎます。",
     431: "リクエストのヘッダーが大きすぎます。",
     500: "申し訳ありません。システムで問題が起きました。時間をおいてもう一度お試しください。",
 }
+
+
+CSRF_MESSAGE = (
+    "画面を開いてから時間がたったか、別のサイトから送られたため、受け付けませんでした。"
+    "ページを開き直してから、もう一度お試しください。"
+)
 
 
 class BadParameter(ValueError):
@@ -49,10 +59,25 @@ def init_app(app) -> None:
     def invalid_search(exc: InvalidSearch):
         return _bad_request(exc.field, str(exc), "invalid_parameter")
 
+    @app.errorhandler(Unauthenticated)
+    def unauthenticated(exc: Unauthenticated):
+        if _wants_json():
+            body, status = api_error(401, "unauthenticated", exc.message)
+            return body, status, {"WWW-Authenticate": 'Bearer realm="mapapp staff"'}
+        return sign_in_page()
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        if _wants_json():
+            return api_error(403, "forbidden", exc.message)
+        return render_template("error.html", status=403, message=exc.message), 403
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
         message = MESSAGES.get(status, exc.description or "")
+        if status == 403 and exc.description == "csrf":
+            message = CSRF_MESSAGE
         if _wants_json():
             body, _ = api_error(status, (exc.name or "error").lower().replace(" ", "_"), message)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from mapapp.models import Placement
 from mapapp.web.params import MAX_ID, ROUTES, Context
+from mapapp.web.staff_openapi import FIELDS, SECURITY_SCHEMES, staff_paths
 
 # Each documented path and the Flask endpoint that answers it; a test checks both directions.
 PATHS = {
@@ -61,7 +62,7 @@ def openapi_document(context: Context) -> dict:
         "400": {"description": "パラメーターの誤り（日本語のページ）", "content": {"text/html": {}}},
         "404": {"description": "見つからない（日本語のページ）", "content": {"text/html": {}}},
     }  # fmt: skip
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "地域ささえあいマップ API",
@@ -152,8 +153,10 @@ def openapi_document(context: Context) -> dict:
             },
         },
         "components": {
+            "securitySchemes": SECURITY_SCHEMES,
             "schemas": {
                 "Error": ERROR,
+                "StaffFields": FIELDS,
                 "Feature": {
                     "type": "object",
                     "required": ["type", "geometry", "properties"],
@@ -234,6 +237,8 @@ def openapi_document(context: Context) -> dict:
                         "offset": {"type": "integer"},
                     },
                 },
-            }
+            },
         },
     }
+    document["paths"].update(staff_paths(context))
+    return document

@@ -321,6 +321,46 @@ ROUTES: dict[str, Route] = {
     "public.search_page": Route((Q, *FILTERS, LIST_LIMIT_PARAM), strict=False),
     "public.search_print": Route((Q, *FILTERS, LIST_LIMIT_PARAM), strict=False),
     "public.kind_styles": Route((), strict=False),
+    # Staff pages (mapapp/web/staff.py): forms post their fields; lists read ``q`` themselves.
+    **{
+        f"staff.{name}": Route((), strict=False)
+        for name in (
+            "sign_in",
+            "sign_out",
+            "home",
+            "resource_list",
+            "review_page",
+            "new_resource",
+            "edit_resource",
+            "create_resource",
+            "save_resource",
+            "confirm_resource",
+            "resource_history",
+            "restore_resource",
+            "correction_list",
+            "approve_correction",
+            "reject_correction",
+            "account_list",
+            "create_account",
+            "set_active",
+            "audit_log",
+            "audit_csv",
+        )
+    },  # fmt: skip
+    "suggest.correction": Route((), strict=False),
+    "suggest.new_place": Route((), strict=False),
+    # The staff API (mapapp/web/staff_api.py).
+    "staff_api.resource": Route((), strict=True),
+    "staff_api.change_resource": Route((), strict=True),
+    "staff_api.create_resource": Route((), strict=True),
+    "staff_api.resource_history": Route((), strict=True),
+    "staff_api.confirm_resource": Route((), strict=True),
+    "staff_api.restore_resource": Route((), strict=True),
+    "staff_api.review_list": Route((AREA,), strict=True),
+    "staff_api.schedule_reading": Route((), strict=True),
+    "staff_api.correction_list": Route((), strict=True),
+    "staff_api.approve_correction": Route((), strict=True),
+    "staff_api.reject_correction": Route((), strict=True),
 }
 _UNDECLARED = Route((), strict=False)  # a route added without a declaration reads nothing
 _TOGETHER = (("lat", "lon"),)  # given together or not at all

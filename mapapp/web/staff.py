@@ -1,0 +1,524 @@
+"""Staff pages under /staff: sign in, the resources of one's areas, the edit form with a map,
+history and restore, 要確認, corrections from residents, accounts and the audit log.
+
+Views stay thin: the domain modules (editing, review, corrections, accounts, audit) do the
+work; every view is wrapped in ``require`` and checks the thing's areas itself.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from mapapp import accounts, audit, corrections, editing, review
+from mapapp.history import FIELD_LABELS, history
+from mapapp.models import ROLE_LABELS, STATUS_LABELS, Account, Area, Layer, Resource, Role
+from mapapp.permissions import Action, allowed, area_scope
+from mapapp.schedule.words import read_schedule
+from mapapp.storage import get_storage
+from mapapp.web.auth import (
+    begin_session,
+    client_ip,
+    current_staff,
+    end_session,
+    require,
+    require_areas,
+)
+from mapapp.web.query import today
+from mapapp.web.staff_api import find_point
+
+blueprint = Blueprint("staff", __name__)
+LIST_LIMIT = 200
+
+
+def _taxonomy():
+    return current_app.extensions["mapapp.taxonomy"]
+
+
+def _storage():
+    return get_storage(current_app)
+
+
+def _may_keep():
+    scope = area_scope(current_staff())
+    return lambda areas: scope is None or bool(scope & areas)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no //) may be returned to."""
+    if not target:
+        return url_for("staff.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("staff.home")
+    if "\\" in target:
+        return url_for("staff.home")
+    return target
+
+
+@blueprint.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"  # shared office PCs: no staff page in cache
+    return response
+
+
+# --- signing in and out ------------------------------------------------------------------
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def sign_in():
+    message = ""
+    login = ""
+    if request.method == "POST":
+        login = request.form.get("login", "")[:60]
+        password = request.form.get("password", "")[:400]
+        with _storage().transaction() as db:
+            try:
+                account = accounts.sign_in(db, login, password, client_ip())
+            except accounts.SignInRefused as refused:
+                message = refused.message
+                audit.record(
+                    db, None, "sign_in_refused", login=login, ip=client_ip(),
+                    detail=refused.reason, entity="account", entity_id=refused.account_id,
+                )  # fmt: skip
+            else:
+                staff = accounts.staff_of(db, account)
+                audit.record(db, staff, "sign_in", ip=client_ip())
+                begin_session(account)
+                return redirect(_safe_next(request.args.get("next")))
+    status = 401 if message else 200
+    return render_template(
+        "staff/login.html", message=message, login=login, title="職員ログイン"
+    ), status
+
+
+@blueprint.post("/logout")
+def sign_out():
+    staff = current_staff()
+    if staff is not None:
+        with _storage().transaction() as db:
+            audit.record(db, staff, "sign_out", ip=client_ip())
+    end_session()
+    flash("ログアウトしました。")
+    return redirect(url_for("staff.sign_in"))
+
+
+# --- home and lists ----------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@require(Action.VIEW)
+def home():
+    staff = current_staff()
+    scope = area_scope(staff)
+    with _storage().reading() as db:
+        items, due = review.review_list(
+            db, today=today(), months=current_app.config["REVIEW_AFTER_MONTHS"],
+            areas=scope, limit=0,
+        )  # fmt: skip
+        waiting = len(corrections.pending(db, scope))
+        areas = _areas_named(db, staff.area_ids) if scope is not None else []
+    return render_template(
+        "staff/home.html", title="職員メニュー", due=due, waiting=waiting, areas=areas,
+        role_label=ROLE_LABELS[staff.role], can=_abilities(staff),
+    )  # fmt: skip
+
+
+def _abilities(staff) -> dict[str, bool]:
+    return {a.value: allowed(staff, a) for a in Action}
+
+
+def _areas_named(db, ids) -> list[Area]:
+    return list(db.scalars(select(Area).where(Area.id.in_(sorted(ids))).order_by(Area.id)))
+
+
+@blueprint.get("/resources")
+@require(Action.VIEW)
+def resource_list():
+    staff = current_staff()
+    scope = area_scope(staff)
+    words = request.args.get("q", "")[:100].strip()
+    with _storage().reading() as db:
+        query = select(Resource).order_by(Resource.name).limit(LIST_LIMIT)
+        if words:
+            query = query.where(Resource.name.contains(words, autoescape=True))
+        if scope is not None:
+            from mapapp.models import ResourceArea
+
+            query = query.where(
+                Resource.id.in_(
+                    select(ResourceArea.resource_id).where(ResourceArea.area_id.in_(scope))
+                )
+            )
+        rows = list(db.scalars(query))
+    return render_template(
+        "staff/resources.html", title="資源の一覧", rows=rows, q=words,
+        statuses=STATUS_LABELS, limit=LIST_LIMIT,
+    )  # fmt: skip
+
+
+@blueprint.get("/review")
+@require(Action.VIEW)
+def review_page():
+    scope = area_scope(current_staff())
+    with _storage().reading() as db:
+        items, total = review.review_list(
+            db, today=today(), months=current_app.config["REVIEW_AFTER_MONTHS"], areas=scope
+        )
+    return render_template(
+        "staff/review.html", title="要確認", items=items, total=total,
+        months=current_app.config["REVIEW_AFTER_MONTHS"],
+    )  # fmt: skip
+
+
+# --- one resource: edit, confirm, history, restore ---------------------------------------
+
+
+def _kinds():
+    return [(k.code, k.label) for k in _taxonomy().kinds]
+
+
+def _form_page(resource_id, values, *, version, problems=None, conflict=None, status=200):
+    reading = read_schedule(values.get("schedule_text", ""), values.get("closed_text", ""), today())
+    return render_template(
+        "staff/edit.html",
+        title="資源の登録" if resource_id is None else "資源の変更",
+        resource_id=resource_id, values=values, version=version, labels=FIELD_LABELS,
+        problems=problems or {}, conflict=conflict or [], kinds=_kinds(),
+        statuses=STATUS_LABELS, reading=reading,
+        tiles=current_app.config["TILE_URL"], attribution=current_app.config["TILE_ATTRIBUTION"],
+    ), status  # fmt: skip
+
+
+@blueprint.get("/resources/new")
+@require(Action.EDIT)
+def new_resource():
+    return _form_page(None, {"kind": "salon", "status": "active"}, version=None)
+
+
+@blueprint.get("/resources/<int(max=2147483647):resource_id>/edit")
+@require(Action.VIEW)
+def edit_resource(resource_id: int):
+    with _storage().reading() as db:
+        resource = _resource(db, resource_id)
+        values = editing.resource_texts(db, resource)
+        version = resource.version
+    return _form_page(resource_id, values, version=version)
+
+
+def _resource(db, resource_id: int) -> Resource:
+    resource = db.get(Resource, resource_id)
+    if resource is None:
+        from flask import abort
+
+        abort(404)
+    return resource
+
+
+def _form_values() -> dict[str, str]:
+    return {name: request.form.get(name, "") for name in FIELD_LABELS if name in request.form}
+
+
+@blueprint.post("/resources/new")
+@require(Action.EDIT)
+def create_resource():
+    values = _form_values()
+    staff = current_staff()
+    try:
+        with _storage().transaction() as db:
+            saved = editing.save_resource(
+                db, _taxonomy(), values, account_id=staff.id, may_keep=_may_keep(),
+                today=today(), find_point=find_point,
+            )  # fmt: skip
+            audit.record(
+                db, staff, "create", entity="resource", entity_id=saved.resource_id,
+                ip=client_ip(),
+            )  # fmt: skip
+    except editing.EditProblem as problem:
+        return _form_page(None, values, version=None, problems=problem.problems, status=400)
+    except editing.OutsideScope as outside:
+        return _form_page(None, values, version=None, problems={"lat": str(outside)}, status=403)
+    flash("登録しました。")
+    return redirect(url_for("staff.edit_resource", resource_id=saved.resource_id))
+
+
+@blueprint.post("/resources/<int(max=2147483647):resource_id>/edit")
+@require(Action.EDIT)
+def save_resource(resource_id: int):
+    values = _form_values()
+    staff = current_staff()
+    try:
+        based_on = int(request.form.get("version", ""))
+    except ValueError:
+        based_on = -1
+    try:
+        with _storage().transaction() as db:
+            _resource(db, resource_id)
+            require_areas(
+                Action.EDIT, editing.current_areas(db, resource_id),
+                entity="resource", entity_id=resource_id,
+            )  # fmt: skip
+            saved = editing.save_resource(
+                db, _taxonomy(), values, resource_id=resource_id, based_on=based_on,
+                account_id=staff.id, may_keep=_may_keep(), today=today(),
+                find_point=find_point,
+            )  # fmt: skip
+            if saved.changes:
+                audit.record(
+                    db, staff, "update", entity="resource", entity_id=resource_id,
+                    ip=client_ip(), detail="、".join(c.field for c in saved.changes),
+                )  # fmt: skip
+    except editing.StaleEdit as stale:
+        # Nothing is lost: the form comes back with what this person typed, what the other
+        # person changed, and the newer version to save over once they have looked.
+        return _form_page(
+            resource_id, values, version=stale.current_version, conflict=stale.changes,
+            status=409,
+        )  # fmt: skip
+    except editing.EditProblem as problem:
+        return _form_page(
+            resource_id, values, version=based_on, problems=problem.problems, status=400
+        )
+    except editing.OutsideScope as outside:
+        return _form_page(
+            resource_id, values, version=based_on, problems={"lat": str(outside)}, status=403
+        )
+    if saved.changes:
+        flash(f"保存しました（{'・'.join(c.label for c in saved.changes)}）。")
+    else:
+        flash("変更はありませんでした。")
+    return redirect(url_for("staff.edit_resource", resource_id=resource_id))
+
+
+@blueprint.post("/resources/<int(max=2147483647):resource_id>/confirm")
+@require(Action.EDIT)
+def confirm_resource(resource_id: int):
+    staff = current_staff()
+    with _storage().transaction() as db:
+        _resource(db, resource_id)
+        require_areas(
+            Action.EDIT, editing.current_areas(db, resource_id),
+            entity="resource", entity_id=resource_id,
+        )  # fmt: skip
+        editing.confirm_unchanged(db, resource_id, today(), staff.id)
+        audit.record(db, staff, "confirm", entity="resource", entity_id=resource_id, ip=client_ip())
+    flash("変わりないことを確認しました（最終確認日を今日にしました）。")
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@blueprint.get("/resources/<int(max=2147483647):resource_id>/history")
+@require(Action.VIEW)
+def resource_history(resource_id: int):
+    with _storage().reading() as db:
+        resource = _resource(db, resource_id)
+        entries = history(db, resource_id)
+        name, version = resource.name, resource.version
+    return render_template(
+        "staff/history.html", title=f"変更履歴: {name}", name=name, entries=entries,
+        resource_id=resource_id, version=version,
+    )  # fmt: skip
+
+
+@blueprint.post("/resources/<int(max=2147483647):resource_id>/restore")
+@require(Action.EDIT)
+def restore_resource(resource_id: int):
+    staff = current_staff()
+    try:
+        target = int(request.form.get("to_version", ""))
+        based_on = int(request.form.get("version", ""))
+    except ValueError:
+        flash("戻す版がわかりませんでした。")
+        return redirect(url_for("staff.resource_history", resource_id=resource_id))
+    try:
+        with _storage().transaction() as db:
+            _resource(db, resource_id)
+            require_areas(
+                Action.EDIT, editing.current_areas(db, resource_id),
+                entity="resource", entity_id=resource_id,
+            )  # fmt: skip
+            editing.restore(
+                db, _taxonomy(), resource_id, target, based_on=based_on,
+                account_id=staff.id, may_keep=_may_keep(),
+            )  # fmt: skip
+            audit.record(
+                db, staff, "restore", entity="resource", entity_id=resource_id,
+                ip=client_ip(), detail=f"版 {target} に戻す",
+            )  # fmt: skip
+    except editing.StaleEdit:
+        flash("ほかの人が先に変更しました。履歴を確かめてから、もう一度お試しください。")
+    except (editing.NotRestorable, editing.EditProblem, editing.OutsideScope) as problem:
+        flash(f"戻せませんでした: {problem}")
+    else:
+        flash(f"版 {target} の内容に戻しました（新しい版として保存しました）。")
+    return redirect(url_for("staff.resource_history", resource_id=resource_id))
+
+
+# --- corrections from residents ----------------------------------------------------------
+
+
+@blueprint.get("/corrections")
+@require(Action.VIEW)
+def correction_list():
+    staff = current_staff()
+    with _storage().transaction() as db:
+        items = [corrections.as_document(db, s) for s in corrections.pending(db, area_scope(staff))]
+        audit.record(db, staff, "view", entity="suggestion", ip=client_ip())
+    return render_template(
+        "staff/corrections.html", title="届いた修正・新しい場所", items=items,
+        can_decide=allowed(staff, Action.REVIEW_CORRECTION),
+    )  # fmt: skip
+
+
+@blueprint.post("/corrections/<int(max=2147483647):suggestion_id>/approve")
+@require(Action.REVIEW_CORRECTION)
+def approve_correction(suggestion_id: int):
+    return _decide(suggestion_id, "approve")
+
+
+@blueprint.post("/corrections/<int(max=2147483647):suggestion_id>/reject")
+@require(Action.REVIEW_CORRECTION)
+def reject_correction(suggestion_id: int):
+    return _decide(suggestion_id, "reject")
+
+
+def _decide(suggestion_id: int, decision: str):
+    staff = current_staff()
+    note = request.form.get("note", "")[:1000]
+    try:
+        with _storage().transaction() as db:
+            try:
+                suggestion = corrections.get(db, suggestion_id)
+            except corrections.SuggestionMissing:
+                from flask import abort
+
+                abort(404)
+            require_areas(
+                Action.REVIEW_CORRECTION, corrections.areas_of(db, suggestion),
+                entity="suggestion", entity_id=suggestion_id,
+            )  # fmt: skip
+            if decision == "approve":
+                fields = {
+                    k.removeprefix("field_"): v
+                    for k, v in request.form.items()
+                    if k.startswith("field_")
+                    and k.removeprefix("field_") in corrections.CORRECTABLE
+                }
+                saved = corrections.approve(
+                    db, _taxonomy(), suggestion, staff.id, fields=fields or None, note=note,
+                    may_keep=_may_keep(), today=today(), find_point=find_point,
+                )  # fmt: skip
+                message = "反映しました。"
+                target = url_for("staff.edit_resource", resource_id=saved.resource_id)
+            else:
+                corrections.reject(db, suggestion, staff.id, note)
+                message, target = "見送りました。", url_for("staff.correction_list")
+            audit.record(
+                db, staff, decision, entity="suggestion", entity_id=suggestion_id, ip=client_ip()
+            )
+    except (editing.EditProblem, editing.OutsideScope, editing.StaleEdit) as problem:
+        flash(f"反映できませんでした: {problem}")
+        return redirect(url_for("staff.correction_list"))
+    flash(message)
+    return redirect(target)
+
+
+# --- accounts and the audit log (admins) -------------------------------------------------
+
+
+@blueprint.get("/accounts")
+@require(Action.MANAGE_ACCOUNTS)
+def account_list():
+    with _storage().reading() as db:
+        rows = list(db.scalars(select(Account).order_by(Account.login)))
+        areas = list(
+            db.scalars(select(Area).where(Area.layer == Layer.DAILY_LIFE).order_by(Area.id))
+        )
+        scoped = {a.id: [x.name for x in a.areas] for a in rows}
+    return render_template(
+        "staff/accounts.html", title="アカウント", rows=rows, areas=areas, scoped=scoped,
+        roles=ROLE_LABELS,
+    )  # fmt: skip
+
+
+@blueprint.post("/accounts")
+@require(Action.MANAGE_ACCOUNTS)
+def create_account():
+    staff = current_staff()
+    form = request.form
+    try:
+        with _storage().transaction() as db:
+            role = accounts.parse_role(form.get("role", ""))
+            area_ids = [int(a) for a in form.getlist("area") if a.isdigit()]
+            account = accounts.create_account(
+                db, form.get("login", ""), form.get("password", ""), role,
+                area_ids if role == Role.COORDINATOR else [], form.get("name", ""),
+            )  # fmt: skip
+            audit.record(
+                db, staff, "account", entity="account", entity_id=account.id, ip=client_ip(),
+                detail=f"作成 {account.login}（{ROLE_LABELS[role]}）",
+            )  # fmt: skip
+    except accounts.AccountProblem as problem:
+        flash(f"作れませんでした: {problem}")
+    else:
+        flash("アカウントを作りました。")
+    return redirect(url_for("staff.account_list"))
+
+
+@blueprint.post("/accounts/<int(max=2147483647):account_id>/active")
+@require(Action.MANAGE_ACCOUNTS)
+def set_active(account_id: int):
+    staff = current_staff()
+    active = request.form.get("active") == "1"
+    with _storage().transaction() as db:
+        account = db.get(Account, account_id)
+        if account is None:
+            from flask import abort
+
+            abort(404)
+        if account.id == staff.id and not active:
+            flash("自分のアカウントは止められません。")
+            return redirect(url_for("staff.account_list"))
+        account.active = active
+        if not active:
+            accounts.revoke_tokens(db, account)
+            account.sessions_after = accounts.utcnow()
+        audit.record(
+            db, staff, "account", entity="account", entity_id=account.id, ip=client_ip(),
+            detail=("再開 " if active else "停止 ") + account.login,
+        )  # fmt: skip
+    flash("変更しました。")
+    return redirect(url_for("staff.account_list"))
+
+
+@blueprint.get("/audit")
+@require(Action.VIEW_AUDIT)
+def audit_log():
+    with _storage().reading() as db:
+        entries = audit.recent(db, 300)
+    return render_template(
+        "staff/audit.html", title="操作の記録", entries=entries, labels=audit.ACTION_LABELS
+    )
+
+
+@blueprint.get("/audit.csv")
+@require(Action.VIEW_AUDIT)
+def audit_csv():
+    staff = current_staff()
+    with _storage().transaction() as db:
+        body = audit.as_csv(db)
+        audit.record(db, staff, "export", entity="audit", ip=client_ip())
+    return current_app.response_class(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    )
