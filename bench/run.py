@@ -4,7 +4,7 @@ Prints resources/s and, as machine-independent figures, the ratio of the import 
 baselines measured in the same process: reading the same CSV with the standard csv module,
 and the floor the issue names (pandas reads the CSV, geopandas joins its points to both layers
 of areas). Target: the first import within 10× that floor.
-Usage: python bench/run.py [--sizes 10000,130000]
+Usage: python bench/run.py [--sizes 10000,130000] (or --rows)
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def pandas_floor(path: Path, directory: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="10000,130000")
+    parser.add_argument("--sizes", "--rows", default="10000,130000")
     sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
     print("import of generated resources into 30 第2層 + 600 町丁 areas (SQLite file)")
     print(

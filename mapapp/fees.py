@@ -162,10 +162,13 @@ def _parse_fee_text(text: str) -> Fee:
     fees = [segment for segment in priced if not segment.label] or priced[:1]
     free = any(_FREE.search(segment.text) for segment in segments if not segment.amounts)
     at_cost = [s for s in segments if not s.amounts and _AT_COST.search(s.text)]
+    # A segment is read from its text alone, so equal texts are equal segments: compared as
+    # sets of texts, not by scanning the lists (which took time in the square of the text).
+    taken = {s.text for s in fees} | {s.text for s in at_cost}
     others = [
         s.text
         for s in segments
-        if s not in fees and s not in at_cost and not (_FREE.search(s.text) and not s.amounts)
+        if s.text not in taken and not (_FREE.search(s.text) and not s.amounts)
     ]
     if len(fees) > 1 or any(len(segment.amounts) > 1 for segment in fees):
         listed = "・".join(segment.text for segment in fees)

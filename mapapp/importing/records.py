@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from mapapp.fees import parse_fee
 from mapapp.geo import InvalidCoordinate, check_lat_lon
@@ -39,7 +40,8 @@ class ResourceRecord:
     location_precision: LocationPrecision = LocationPrecision.EXACT
     coverage: Coverage = Coverage.WALK
     coverage_m: int | None = None
-    service_areas: list[str] = field(default_factory=list)
+    # Tuples: rows with the same text share one (see RecordBuilder).
+    service_areas: tuple = ()  # names as read; area ids once resources._row_record checked them
     schedule_text: str = ""
     closed_text: str = ""
     fee_text: str = ""
@@ -52,7 +54,7 @@ class ResourceRecord:
     description: str = ""
     status: ResourceStatus = ResourceStatus.ACTIVE
     verified_on: dt.date | None = None
-    tags: list[str] = field(default_factory=list)
+    tags: tuple[str, ...] = ()
     # The file's own id before repeats were told apart by name (see writer._reconcile_keys).
     plain_key: str = ""
     # How the point was found (位置の精度), and what it was found from, for staff.
@@ -65,11 +67,11 @@ class ResourceRecord:
     venue_reading: str = ""
     open_weekdays: int = 0
     schedule_review: str = ""
-    schedule_rules: list[dict] = field(default_factory=list)
+    schedule_rules: tuple[dict, ...] = ()  # shared by the rows with the same schedule texts
     fee_unit: str = "unknown"
     fee_amount_yen: int | None = None
     # Optional values that were left out or completed, by field: reported, the row is kept.
-    warnings: dict[str, str] = field(default_factory=dict)
+    warnings: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_record(
@@ -77,79 +79,171 @@ def build_record(
 ) -> tuple[ResourceRecord | None, dict[str, str]]:
     """A record from a row's field texts, or the problems found, keyed by field name.
 
-    ``kind`` is a taxonomy code already resolved by the caller.
+    ``kind`` is a taxonomy code already resolved by the caller. For the rows of a whole
+    file, use one RecordBuilder: it reads each distinct text once.
     """
-    problems: dict[str, str] = {}
+    return RecordBuilder(taxonomy).build(texts, kind)
 
-    def attempt(field_name, function, *args):
-        try:
-            return function(*args)
-        except (FieldProblem, InvalidCoordinate) as exc:
-            problems[field_name] = str(exc)
-            return None
 
-    name = normalize_line(texts.get("name", ""))
-    if not name:
-        problems["name"] = "名称が空です"
-    lat, lon = _point(texts.get("lat", ""), texts.get("lon", ""), attempt, problems)
-    warnings: dict[str, str] = {}
-    url = _optional(warnings, "url", parse.parse_url, texts.get("url", ""))
-    contact = _optional(
-        warnings, "public_contact", parse.parse_contact, texts.get("public_contact", "")
-    )
-    if not taxonomy.has_kind(kind):
-        problems["kind"] = f"種別「{kind}」は分類表にありません"
+# A memo keeps at most this many distinct texts of one column, so that a column whose every
+# value differs costs no memory beyond the rows themselves.
+MEMO_MAX_TEXTS = 20_000
+NO_WARNINGS: Mapping[str, str] = MappingProxyType({})
 
-    record = ResourceRecord(
-        source="",
-        source_key="",
-        kind=kind,
-        name=name,
-        lat=lat,
-        lon=lon,
-        placement=Placement.COORDINATES if lat is not None else Placement.NONE,
-        kind_text=normalize_line(texts.get("kind_text", "")),
-        kana=normalize_line(texts.get("kana", "")),
-        organization=normalize_line(texts.get("organization", "")),
-        venue=normalize_line(texts.get("venue", "")),
-        address=normalize_line(texts.get("address", "")),
-        location_precision=attempt(
-            "location_precision", parse.parse_precision, texts.get("location_precision", "")
-        ),
-        coverage=attempt(
-            "coverage",
-            parse.parse_coverage,
-            texts.get("coverage", "") or _kind_coverage(kind, taxonomy),
-        ),
-        coverage_m=attempt("coverage_m", parse.parse_metres, texts.get("coverage_m", "")),
-        service_areas=parse.split_list(texts.get("service_areas", "")),
-        schedule_text=keep_raw(texts.get("schedule_text", "")),
-        closed_text=keep_raw(texts.get("closed_text", "")),
-        fee_text=keep_raw(texts.get("fee_text", "")),
-        target_text=keep_raw(texts.get("target_text", "")),
-        capacity=attempt("capacity", parse.parse_count, texts.get("capacity", "")),
-        pickup=attempt("pickup", parse.parse_flag, texts.get("pickup", "")),
-        meals=attempt("meals", parse.parse_flag, texts.get("meals", "")),
-        public_contact=contact,
-        url=url,
-        description=normalize_text(texts.get("description", "")),
-        status=attempt("status", parse.parse_status, texts.get("status", "")),
-        verified_on=attempt("verified_on", parse.parse_date, texts.get("verified_on", "")),
-        tags=parse.split_list(texts.get("tags", "")),
-        warnings=warnings,
-    )
-    if record.coverage == Coverage.AREAS and not record.service_areas:
-        problems["service_areas"] = "対象範囲が「区域」のときは対象区域を書いてください"
-    problems.update(_too_long(record))
-    if problems:
-        return None, problems
-    if is_private_home(record.location_precision):
-        record.description = public_description(record.description, record.venue, record.address)
-        record.address = public_address(record.address)
-        record.venue = ""  # often 「山田宅」: a private home is shown by its 丁目 only
-        hide_home_point(record)
-    derive(record)
-    return record, problems
+
+class _Memo:
+    """A function of one text, computed once per distinct text within one import.
+
+    A FieldProblem is remembered too and raised again for the next row with the same text.
+    """
+
+    __slots__ = ("function", "found")
+
+    def __init__(self, function: Callable[[str], object]) -> None:
+        self.function = function
+        self.found: dict[str, tuple[object, str | None]] = {}
+
+    def __call__(self, text: str):
+        found = self.found.get(text)
+        if found is None:
+            try:
+                found = (self.function(text), None)
+            except FieldProblem as exc:
+                found = (None, str(exc))
+            if len(self.found) < MEMO_MAX_TEXTS:
+                self.found[text] = found
+        if found[1] is not None:
+            raise FieldProblem(found[1])
+        return found[0]
+
+
+class RecordBuilder:
+    """Builds the records of one import.
+
+    A list repeats the same kinds, schedules, fees, flags and tags down thousands of rows:
+    what is read from such a text (parsed, normalised, derived) is read once and shared by
+    the rows that have it, the same objects, so that both the time and the memory of an
+    import follow its distinct texts. Names, addresses and points are read per row.
+    """
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        line = normalize_line
+        self.kind_text, self.organization, self.venue = _Memo(line), _Memo(line), _Memo(line)
+        self.precision = _Memo(parse.parse_precision)
+        self.coverage = _Memo(parse.parse_coverage)
+        self.metres = _Memo(parse.parse_metres)
+        self.count = _Memo(parse.parse_count)
+        self.flag = _Memo(parse.parse_flag)
+        self.status = _Memo(parse.parse_status)
+        self.date = _Memo(parse.parse_date)
+        self.areas = _Memo(lambda text: tuple(parse.split_list(text)))
+        self.tags = _Memo(lambda text: tuple(parse.split_list(text)))
+        self.raw = _Memo(keep_raw)
+        self.venue_reading = _Memo(reading)
+        self.fee = _Memo(fee_values)
+        self.schedules: dict[tuple[str, str], tuple] = {}
+        self.kinds: dict[str, tuple[bool, str]] = {}
+
+    def build(
+        self, texts: Mapping[str, str], kind: str
+    ) -> tuple[ResourceRecord | None, dict[str, str]]:
+        """A record from a row's field texts, or the problems found, keyed by field name."""
+        problems: dict[str, str] = {}
+
+        def attempt(field_name, function, *args):
+            try:
+                return function(*args)
+            except (FieldProblem, InvalidCoordinate) as exc:
+                problems[field_name] = str(exc)
+                return None
+
+        get = texts.get
+        name = normalize_line(get("name", ""))
+        if not name:
+            problems["name"] = "名称が空です"
+        lat, lon = _point(get("lat", ""), get("lon", ""), attempt, problems)
+        warnings: dict[str, str] = {}
+        url = _optional(warnings, "url", parse.parse_url, get("url", ""))
+        contact = _optional(
+            warnings, "public_contact", parse.parse_contact, get("public_contact", "")
+        )
+        known, usual_coverage = self._kind(kind)
+        if not known:
+            problems["kind"] = f"種別「{kind}」は分類表にありません"
+
+        raw = self.raw
+        record = ResourceRecord(
+            source="",
+            source_key="",
+            kind=kind,
+            name=name,
+            lat=lat,
+            lon=lon,
+            placement=Placement.COORDINATES if lat is not None else Placement.NONE,
+            kind_text=self.kind_text(get("kind_text", "")),
+            kana=normalize_line(get("kana", "")),
+            organization=self.organization(get("organization", "")),
+            venue=self.venue(get("venue", "")),
+            address=normalize_line(get("address", "")),
+            location_precision=attempt(
+                "location_precision", self.precision, get("location_precision", "")
+            ),
+            coverage=attempt("coverage", self.coverage, get("coverage", "") or usual_coverage),
+            coverage_m=attempt("coverage_m", self.metres, get("coverage_m", "")),
+            service_areas=self.areas(get("service_areas", "")),
+            schedule_text=raw(get("schedule_text", "")),
+            closed_text=raw(get("closed_text", "")),
+            fee_text=raw(get("fee_text", "")),
+            target_text=raw(get("target_text", "")),
+            capacity=attempt("capacity", self.count, get("capacity", "")),
+            pickup=attempt("pickup", self.flag, get("pickup", "")),
+            meals=attempt("meals", self.flag, get("meals", "")),
+            public_contact=contact,
+            url=url,
+            description=normalize_text(get("description", "")),
+            status=attempt("status", self.status, get("status", "")),
+            verified_on=attempt("verified_on", self.date, get("verified_on", "")),
+            tags=self.tags(get("tags", "")),
+            warnings=warnings or NO_WARNINGS,
+        )
+        if record.coverage == Coverage.AREAS and not record.service_areas:
+            problems["service_areas"] = "対象範囲が「区域」のときは対象区域を書いてください"
+        problems.update(_too_long(record))
+        if problems:
+            return None, problems
+        if is_private_home(record.location_precision):
+            record.description = public_description(
+                record.description, record.venue, record.address
+            )
+            record.address = public_address(record.address)
+            record.venue = ""  # often 「山田宅」: a private home is shown by its 丁目 only
+            hide_home_point(record)
+        self._derive(record)
+        return record, problems
+
+    def _kind(self, kind: str) -> tuple[bool, str]:
+        """Whether the taxonomy has the kind, and its usual coverage (see _kind_coverage)."""
+        found = self.kinds.get(kind)
+        if found is None:
+            found = self.kinds[kind] = (
+                self.taxonomy.has_kind(kind),
+                _kind_coverage(kind, self.taxonomy),
+            )
+        return found
+
+    def _derive(self, record: ResourceRecord) -> None:
+        """derive(), with the schedule, fee and venue reading shared by rows of equal texts."""
+        key = (record.schedule_text, record.closed_text)
+        schedule = self.schedules.get(key)
+        if schedule is None:
+            schedule = schedule_values(*key)
+            if len(self.schedules) < MEMO_MAX_TEXTS:
+                self.schedules[key] = schedule
+        record.open_weekdays, record.schedule_review, record.schedule_rules = schedule
+        record.fee_unit, record.fee_amount_yen = self.fee(record.fee_text)
+        record.reading = reading(record.name)
+        record.venue_reading = self.venue_reading(record.venue)
 
 
 # Longest value each field keeps, in characters: the database's columns for names, and for
@@ -258,9 +352,23 @@ def derived_values(
     name: str, schedule_text: str, closed_text: str, fee_text: str, venue: str = ""
 ) -> dict:
     """What is computed from a resource's texts: readings, weekdays, schedule rules, fee."""
+    open_weekdays, schedule_review, rules = schedule_values(schedule_text, closed_text)
+    fee_unit, fee_amount_yen = fee_values(fee_text)
+    return {
+        "reading": reading(name),
+        "venue_reading": reading(venue),
+        "open_weekdays": open_weekdays,
+        "schedule_review": schedule_review,
+        "schedule_rules": rules,
+        "fee_unit": fee_unit,
+        "fee_amount_yen": fee_amount_yen,
+    }
+
+
+def schedule_values(schedule_text: str, closed_text: str) -> tuple[int, str, tuple[dict, ...]]:
+    """(open weekdays mask, review reasons, schedule_rule rows) read from the two texts."""
     schedule = parse_resource_schedule(schedule_text, closed_text)
-    fee = parse_fee(fee_text)
-    rules = [
+    rules = tuple(
         {
             "position": i,
             "rrule": rule.to_rrule(),
@@ -270,13 +378,11 @@ def derived_values(
             "label": rule.label,
         }
         for i, rule in enumerate(schedule.rules)
-    ]
-    return {
-        "reading": reading(name),
-        "venue_reading": reading(venue),
-        "open_weekdays": weekday_mask(schedule),
-        "schedule_review": "\n".join(schedule.needs_review),
-        "schedule_rules": rules,
-        "fee_unit": fee.unit,
-        "fee_amount_yen": fee.amount_yen,
-    }
+    )
+    return weekday_mask(schedule), "\n".join(schedule.needs_review), rules
+
+
+def fee_values(fee_text: str) -> tuple[str, int | None]:
+    """(unit, amount in yen) read from a 参加費 text."""
+    fee = parse_fee(fee_text)
+    return fee.unit, fee.amount_yen

@@ -23,7 +23,7 @@ from mapapp.importing.placing import (
 )
 from mapapp.importing.profiles import PROFILES, Profile, detect_profile, header_key, mapped_profile
 from mapapp.importing.readers import Table, read_table
-from mapapp.importing.records import ResourceRecord, build_record
+from mapapp.importing.records import RecordBuilder, ResourceRecord
 from mapapp.importing.writer import WriteResult, write_resources
 from mapapp.models import Area, Layer, Placement, Resource
 from mapapp.storage import Storage
@@ -96,8 +96,9 @@ def import_resources(
     # The rows' own cells under header_key()s: a view per row, no copy of the cells.
     keyed_index = table.index(header_key)
     keyed_rows = [row.values.rekeyed(keyed_index) for row in table.rows]
+    builder = RecordBuilder(taxonomy)
     for done, (row, values) in enumerate(zip(table.rows, keyed_rows, strict=True), start=1):
-        record, problems = _row_record(values, profile, fixed_kind, taxonomy, area_names)
+        record, problems = _row_record(values, profile, fixed_kind, builder, area_names)
         if problems:
             errors += [
                 RowError(row.number, _column_of(profile, name), reason, _unit(table))
@@ -216,8 +217,11 @@ def _area_names(storage: Storage) -> dict[str, int]:
     return names
 
 
-def _row_record(values, profile, fixed_kind, taxonomy, area_names):
-    texts = profile.fields(values)
+def _row_record(values, profile, fixed_kind, builder: RecordBuilder, area_names):
+    taxonomy = builder.taxonomy
+    # A plain dict of the row's cells first: a profile looks each column up (one or more
+    # times), and a dict answers that at C speed where a Mapping view goes through Python.
+    texts = profile.fields(dict(values))
     kind = fixed_kind or profile.default_kind or None
     if kind is None:
         words = [w for w in profile.kind_words(values) if w]
@@ -228,13 +232,13 @@ def _row_record(values, profile, fixed_kind, taxonomy, area_names):
             return None, {"kind": f"種別「{' / '.join(words)}」は分類表にありません"}
         kind = found.code
         texts.setdefault("kind_text", " / ".join(words))
-    record, problems = build_record(texts, kind, taxonomy)
-    if record is not None:
+    record, problems = builder.build(texts, kind)
+    if record is not None and record.service_areas:
         unknown = [n for n in record.service_areas if search_key(n) not in area_names]
         if unknown:
             problems = {"service_areas": f"区域「{'、'.join(unknown)}」が登録されていません"}
             return None, problems
-        record.service_areas = [area_names[search_key(n)] for n in record.service_areas]
+        record.service_areas = tuple(area_names[search_key(n)] for n in record.service_areas)
     return record, problems
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import RowMapping, bindparam, delete, insert, select, update
 
 from mapapp.areas import CHUNK, area_shapes, place_resources
 from mapapp.geo import areas_containing
@@ -123,75 +123,111 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     existing = _existing(session, {r.source for r in records})
     _reconcile_keys(records, existing)
     wanted = {(r.source, r.source_key): r for r in records}
-    result.not_in_file = len(set(existing) - set(wanted))
+    result.not_in_file = sum(1 for key in existing if key not in wanted)
 
-    creates, updates, changes = [], [], []
+    # Only what a write needs is kept for all rows: the records to create, and the values and
+    # differences of the rows that changed. Values, statements' parameters and history rows
+    # are built per chunk of rows as they are written, so that memory follows the rows kept.
+    creates: list[ResourceRecord] = []
+    updates: list[tuple[int, int, ResourceRecord, dict, dict]] = []
     for key, record in wanted.items():
-        values = _values(record, org_ids)
         old = existing.get(key)
         if old is None:
-            creates.append((record, values))
+            creates.append(record)
             continue
+        values = _values(record, org_ids)
         diff = {
             name: (old[name], values[name])
             for name in COLUMNS
             if _comparable(old[name]) != _comparable(values[name])
         }
-        if old["tags"] != tuple(sorted(record.tags)):
-            diff["tags"] = ("、".join(old["tags"]), "、".join(sorted(record.tags)))
-        if old["service_areas"] != tuple(sorted(record.service_areas)):
-            diff["service_areas"] = (old["service_areas"], tuple(sorted(record.service_areas)))
+        old_tags = existing.tags.get(old["id"], ())
+        if old_tags != tuple(sorted(record.tags)):
+            diff["tags"] = ("、".join(old_tags), "、".join(sorted(record.tags)))
+        old_areas = existing.areas.get(old["id"], ())
+        if old_areas != tuple(sorted(record.service_areas)):
+            diff["service_areas"] = (old_areas, tuple(sorted(record.service_areas)))
         if diff:
             updates.append((old["id"], old["version"], record, values, diff))
         else:
             result.unchanged += 1
+    del wanted
 
     progress("書き込み", 0, len(creates) + len(updates))
-    created_ids = _insert(session, creates)
-    _update(session, updates)
+    # Resources, then their history, in the order of the file: ids come out as they would
+    # from one statement, and every created row's history comes before the updated ones'.
+    touched: list[tuple[int, ResourceRecord]] = []
+    for chunk in _chunks(creates):
+        created_ids = _insert(session, [(record, _values(record, org_ids)) for record in chunk])
+        _record_changes(session, _create_changes(created_ids, run.id))
+        touched += zip(created_ids, chunk, strict=True)
+    for chunk in _chunks(updates):
+        _update(session, chunk)
+        _record_changes(session, _update_changes(chunk, run.id))
+        touched += [(rid, record) for rid, _v, record, _vals, _d in chunk]
     result.created, result.updated = len(creates), len(updates)
-
-    changes += [
-        {"entity": "resource", "entity_id": rid, "action": "create", "import_run_id": run.id}
-        for rid in created_ids
-    ]
-    for rid, *_, diff in updates:
-        changes += [
-            {
-                "entity": "resource",
-                "entity_id": rid,
-                "action": "update",
-                "field": name,
-                "old": None if old is None else str(_comparable(old)),
-                "new": None if new is None else str(_comparable(new)),
-                "import_run_id": run.id,
-            }
-            for name, (old, new) in diff.items()
-        ]
-    if changes:
-        session.execute(insert(Change.__table__), changes)
     homes = [
-        existing[key]["id"]
-        for key, record in wanted.items()
-        if key in existing and is_private_home(record.location_precision)
+        existing.rows[(record.source, record.source_key)]["id"]
+        for record in records
+        if is_private_home(record.location_precision)
+        and (record.source, record.source_key) in existing
     ]
+    del creates, updates, existing
     forget_private_history(session, homes)
 
-    touched = list(zip(created_ids, (r for r, _ in creates), strict=True))
-    touched += [(rid, record) for rid, _v, record, _vals, _d in updates]
     _replace_links(session, touched)
     progress("区域の判定", 0, len(touched))
     # Areas come from the stored (public) point: a private home's area never says more than
     # its point does.
-    outside = place_resources(session, [(rid, r.lat, r.lon) for rid, r in touched], shapes)
+    outside: list[int] = []
+    for chunk in _chunks(touched):
+        outside += place_resources(session, [(rid, r.lat, r.lon) for rid, r in chunk], shapes)
     names = {rid: r.name for rid, r in touched}
     result.outside_areas = [names[rid] for rid in outside]
     run.created, run.updated, run.unchanged = result.created, result.updated, result.unchanged
     if first_rows:  # every row in the database was read by this version of the parsers
         _mark_derived_current(session)
-    if creates or updates:
+    if touched:
         bump_data_version(session)
-    progress("書き込み", len(creates) + len(updates), len(creates) + len(updates))
+    progress("書き込み", len(touched), len(touched))
+
+
+# Rows per chunk: the statements, parameters and history rows of one chunk are all that is
+# built at a time.
+WRITE_CHUNK = 2000
+
+
+def _chunks(items: Sequence, size: int = WRITE_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _create_changes(created_ids: Sequence[int], run_id: int) -> list[dict]:
+    return [
+        {"entity": "resource", "entity_id": rid, "action": "create", "import_run_id": run_id}
+        for rid in created_ids
+    ]
+
+
+def _update_changes(updates, run_id: int) -> list[dict]:
+    return [
+        {
+            "entity": "resource",
+            "entity_id": rid,
+            "action": "update",
+            "field": name,
+            "old": None if old is None else str(_comparable(old)),
+            "new": None if new is None else str(_comparable(new)),
+            "import_run_id": run_id,
+        }
+        for rid, *_, diff in updates
+        for name, (old, new) in diff.items()
+    ]
+
+
+def _record_changes(session, changes: list[dict]) -> None:
+    if changes:
+        session.execute(insert(Change.__table__), changes)
 
 
 def _close_missing(session, records, result: WriteResult) -> None:
@@ -321,19 +357,34 @@ def _organization_ids(session, names: set[str]) -> dict[str, int]:
     return ids
 
 
-def _existing(session, sources: set[str]) -> dict[tuple[str, str], dict]:
+@dataclass
+class _Stored:
+    """The stored resources of the file's sources: one row each (a tuple-like Row, not a
+    dict of its columns) by (source, source_key), and their tags and served areas by id."""
+
+    rows: dict[tuple[str, str], RowMapping]
+    tags: dict[int, tuple[str, ...]]
+    areas: dict[int, tuple[int, ...]]
+
+    def get(self, key: tuple[str, str]) -> RowMapping | None:
+        return self.rows.get(key)
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def _existing(session, sources: set[str]) -> _Stored:
     table = Resource.__table__
     columns = [table.c.id, table.c.version, table.c.source, table.c.source_key] + [
         table.c[name] for name in COLUMNS
     ]
-    found: dict[tuple[str, str], dict] = {}
-    ids: list[int] = []
+    found: dict[tuple[str, str], RowMapping] = {}
     for row in session.execute(select(*columns).where(table.c.source.in_(sorted(sources)))):
-        mapping = dict(row._mapping)
-        mapping["tags"], mapping["service_areas"] = (), ()
-        found[(row.source, row.source_key)] = mapping
-        ids.append(row.id)
-    by_id = {m["id"]: m for m in found.values()}
+        found[(row.source, row.source_key)] = row._mapping
+    ids = [m["id"] for m in found.values()]
     tags: dict[int, list[str]] = {}
     areas: dict[int, list[int]] = {}
     for start in range(0, len(ids), CHUNK):
@@ -350,11 +401,11 @@ def _existing(session, sources: set[str]) -> dict[tuple[str, str], dict]:
             )
         ):
             areas.setdefault(rid, []).append(area_id)
-    for rid, values in tags.items():
-        by_id[rid]["tags"] = tuple(sorted(values))
-    for rid, values in areas.items():
-        by_id[rid]["service_areas"] = tuple(sorted(values))
-    return found
+    return _Stored(
+        found,
+        {rid: tuple(sorted(values)) for rid, values in tags.items()},
+        {rid: tuple(sorted(values)) for rid, values in areas.items()},
+    )
 
 
 def _insert(session, creates) -> list[int]:
@@ -399,21 +450,35 @@ def _update(session, updates) -> None:
 
 
 def _replace_links(session, touched: list[tuple[int, ResourceRecord]]) -> None:
+    """Tags, served areas and schedule rules of the touched resources, a chunk at a time."""
     ids = [rid for rid, _ in touched]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         session.execute(delete(ResourceTag).where(ResourceTag.resource_id.in_(chunk)))
         session.execute(delete(ServiceArea).where(ServiceArea.resource_id.in_(chunk)))
         session.execute(delete(ScheduleRule).where(ScheduleRule.resource_id.in_(chunk)))
-    tags = [{"resource_id": rid, "tag": t} for rid, r in touched for t in r.tags]
-    if tags:
-        session.execute(insert(ResourceTag.__table__), tags)
-    served = [{"resource_id": rid, "area_id": a} for rid, r in touched for a in r.service_areas]
-    if served:
-        session.execute(insert(ServiceArea.__table__), served)
-    rules = [{"resource_id": rid, **rule} for rid, r in touched for rule in r.schedule_rules]
-    if rules:
-        session.execute(insert(ScheduleRule.__table__), rules)
+    del ids
+    for table, rows_of in (
+        (ResourceTag, _tag_rows),
+        (ServiceArea, _served_rows),
+        (ScheduleRule, _rule_rows),
+    ):
+        for chunk in _chunks(touched):
+            rows = [row for rid, record in chunk for row in rows_of(rid, record)]
+            if rows:
+                session.execute(insert(table.__table__), rows)
+
+
+def _tag_rows(rid: int, record: ResourceRecord) -> list[dict]:
+    return [{"resource_id": rid, "tag": tag} for tag in record.tags]
+
+
+def _served_rows(rid: int, record: ResourceRecord) -> list[dict]:
+    return [{"resource_id": rid, "area_id": area_id} for area_id in record.service_areas]
+
+
+def _rule_rows(rid: int, record: ResourceRecord) -> list[dict]:
+    return [{"resource_id": rid, **rule} for rule in record.schedule_rules]
 
 
 DERIVED = (

@@ -37,16 +37,22 @@ _CLOSED = (
     r"(?:お休み|休み|除く|除き|除いた|休館|休会|休業|休講|休止|中止|なし|無し|ありません|しません|休)"
 )
 _CASE = r"(?:の場合|と重なる場合|に当たる場合|にあたる場合|と重なる日|のとき|の時)?"
+# Items after the first in one list (月, 日, 祝日, closures). A pattern that reads a list and
+# then finds no ending it needs (「1・2・3…」 without 日) is tried again from each item of it:
+# bounded lists keep that work linear in the text. No real list comes near it (31 days).
+_MORE = "{0,40}"
 _MONTHS = (
-    r"\d{1,2}\s*月(?:\s*(?:[・、,~]|と|から)\s*\d{1,2}\s*月)*"
-    r"|\d{1,2}(?:\s*(?:[・、,~]|と|から)\s*\d{1,2})+\s*月"
+    rf"\d{{1,2}}\s*月(?:\s*(?:[・、,~]|と|から)\s*\d{{1,2}}\s*月){_MORE}"
+    rf"|\d{{1,2}}(?:\s*(?:[・、,~]|と|から)\s*\d{{1,2}}){{1,40}}\s*月"
 )
 # 年末年始（12月28日～1月4日）: the dates a facility list gives for its year-end closure.
 _YEAR_END_DATES = (
     r"\(\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*~\s*(?:翌年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*\)"
 )
 _YEAR_END = rf"年末年始(?:期間)?(?:\s*{_YEAR_END_DATES})?"
-_CLOSURE = rf"(?:{_HOLIDAY}|{_YEAR_END}|お盆(?:期間)?|{_MONTHS})"
+# Atomic months: a list of closures can split 「1月・2月・3月」 into lists in 2^n ways, each
+# tried when no 休み follows; the whole months list is the only split that can end a match.
+_CLOSURE = rf"(?:{_HOLIDAY}|{_YEAR_END}|お盆(?:期間)?|(?>{_MONTHS}))"
 _MERIDIEM = r"(?:(?P<mer>午前|午後|AM|PM|am|pm)\s*)?"
 # A bare weekday kanji is a weekday only when 曜 or a boundary follows: 日中 and 水木さん are not.
 _DAY_ITEM = rf"[{_W}](?:曜日?|(?=[\s\d~\-・、,/()\[\]【】とおのはにや祝{_W}]|$))"
@@ -192,11 +198,11 @@ def _dash(_match: re.Match[str], prev: str | None) -> object | None:
 _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
     ("NL", r"\n", _constant(None)),
     ("SEP", r"[ \t]+", _constant(None)),
-    ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY})*{_CASE}(?:は|、|,)?\s*翌平?日"
+    ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY}){_MORE}{_CASE}(?:は|、|,)?\s*翌平?日"
      r"(?:に振り?替え?|に変更|に開催|開催|に実施|実施)?", _constant(HOLIDAY_NEXT_DAY)),
-    ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY})*{_CASE}(?:は|、|,)?\s*前日"
+    ("EXCEPTION", rf"{_HOLIDAY}(?:[・、]{_HOLIDAY}){_MORE}{_CASE}(?:は|、|,)?\s*前日"
      r"(?:に振り?替え?|に変更|に開催|開催|に実施|実施)?", _constant(HOLIDAY_PREVIOUS_DAY)),
-    ("CLOSURES", rf"(?P<items>{_CLOSURE}(?:\s*(?:[・、,]|と|及び|および)\s*{_CLOSURE})*)"
+    ("CLOSURES", rf"(?P<items>{_CLOSURE}(?:\s*(?:[・、,]|と|及び|および)\s*{_CLOSURE}){_MORE})"
      rf"{_CASE}(?:は|を|も|、|,)?\s*{_CLOSED}", _closures),
     ("CLOSURES", rf"{_YEAR_END}|お盆(?:期間)?", _closures),
     # 「毎週火曜日（祝日も開催）」: a holiday on a meeting day is kept, which is the default;
@@ -215,8 +221,8 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
     ("REVIEW", r"要?お?問い?合わ?せ(?:ください|下さい)?|要確認|応相談|要相談", _constant("ask")),
     ("REVIEW", r"未定|調整中", _constant("undecided")),
     ("FEE", r"(?:参加費|参加料|会費|利用料|料金|費用|お茶代|材料費|食費|おやつ代)[はがの:]*\s*"
-     r"(?:\d[\d,]*\s*円(?:\s*/\s*[月回年])?|無料|実費)?"
-     r"|(?:1回|月額|年額|年会費|月会費)?\s*\d[\d,]*\s*円(?:\s*/\s*[月回年])?|¥\s*\d[\d,]*"
+     r"(?:\d[\d,]{0,40}\s*円(?:\s*/\s*[月回年])?|無料|実費)?"
+     r"|(?:1回|月額|年額|年会費|月会費)?\s*\d[\d,]{0,40}\s*円(?:\s*/\s*[月回年])?|¥\s*\d[\d,]*"
      r"|無料|実費", _constant(None)),
     ("COUNT", r"(?P<unit>毎週|週|毎月|月|ひと月|1か月|1ヶ月|1ヵ月|1カ月|毎年|年)\s*に?\s*"
      r"(?P<n>\d{1,2})(?:\s*[~-]\s*(?P<upper>\d{1,2}))?\s*回"
@@ -240,7 +246,7 @@ _PATTERNS: tuple[tuple[str, str, _ValueFn], ...] = (
     ("TIME", rf"{_MERIDIEM}(?P<h>\d{{1,2}})\s*時\s*(?:(?P<m>\d{{1,2}})\s*分|(?P<half>半))?"
      rf"{_TIME_SUFFIX}|正午", _time),
     ("MONTHS", rf"奇数月|偶数月|(?:{_MONTHS})(?!曜)", _plain_months),
-    ("MONTHDAYS", r"(?P<days>\d{1,2}(?:\s*(?:[・、,]|と|及び|および)\s*\d{1,2})*)\s*日"
+    ("MONTHDAYS", rf"(?P<days>\d{{1,2}}(?:\s*(?:[・、,]|と|及び|および)\s*\d{{1,2}}){_MORE})\s*日"
      r"(?![曜程時中間付])", lambda m, _p: tuple(int(n) for n in re.findall(r"\d+", m["days"]))),
     ("DAYPART", r"(?P<part>午前|午後|夜)(?:中|間)?|(?P<eve>夕方)",
      lambda m, _p: m.group("part") or "夜"),
@@ -302,17 +308,18 @@ def _match_at(text: str, pos: int, prev: str | None) -> Token:
 def _merge_unknown(text: str, tokens: list[Token]) -> list[Token]:
     # ひまわりのカフェ lexes as UNKNOWN, IGNORE(の), UNKNOWN: keep it one fragment.
     merged: list[Token] = []
+    # The first UNKNOWN among the UNKNOWN/IGNORE tokens at the end of ``merged``, kept as
+    # tokens are added, so that no token looks back over the others.
+    first_unknown: int | None = None
     for token in tokens:
-        if token.kind == "UNKNOWN" and merged:
-            run_start = len(merged)
-            while run_start > 0 and merged[run_start - 1].kind in {"UNKNOWN", "IGNORE"}:
-                run_start -= 1
-            while run_start < len(merged) and merged[run_start].kind != "UNKNOWN":
-                run_start += 1
-            if run_start < len(merged):
-                start = merged[run_start].start
-                del merged[run_start:]
-                merged.append(Token("UNKNOWN", text[start : token.end], None, start, token.end))
-                continue
+        if token.kind == "UNKNOWN" and first_unknown is not None:
+            start = merged[first_unknown].start
+            del merged[first_unknown:]
+            merged.append(Token("UNKNOWN", text[start : token.end], None, start, token.end))
+            continue
+        if token.kind not in {"UNKNOWN", "IGNORE"}:
+            first_unknown = None
+        elif token.kind == "UNKNOWN":
+            first_unknown = len(merged)
         merged.append(token)
     return merged

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
+from itertools import islice
 
 from mapapp.schedule.lexer import Token, tokenize
 from mapapp.schedule.model import (
@@ -346,9 +347,14 @@ class _Reader:
         return index + 4 if kinds == ["LPAREN", "WEEKDAYS", "RPAREN"] else index + 1
 
     def close_paren(self, open_index: int, close_index: int) -> None:
-        inner = self.tokens[open_index + 1 : close_index]
-        if not inner or any(t.kind not in {"UNKNOWN", "IGNORE", "SEP", "NL"} for t in inner):
+        # Looked at in place, not sliced: nested parentheses would copy the tokens between
+        # each pair, time in the square of the text.
+        inner = islice(self.tokens, open_index + 1, close_index)
+        if open_index + 1 == close_index or any(
+            t.kind not in {"UNKNOWN", "IGNORE", "SEP", "NL"} for t in inner
+        ):
             return
+        inner = self.tokens[open_index + 1 : close_index]
         text = self.source[self.tokens[open_index].end : self.tokens[close_index].start].strip()
         if not any(t.kind == "UNKNOWN" for t in inner) or _MEANINGFUL.search(text):
             return
@@ -454,7 +460,7 @@ class _Reader:
     def share_slot(self, cur: Spec, slot: Slot) -> None:
         """「毎週火曜、毎週水曜、毎週金曜 10:00-16:00」: hours written once after a list of days
         on one line are the hours of each of them."""
-        for spec in reversed(self.specs[:-1]):  # cur is the last spec
+        for spec in islice(reversed(self.specs), 1, None):  # cur is the last spec
             if spec.line != cur.line or spec.slots or spec.daypart or not spec.has_days():
                 break
             spec.slots.append(replace(slot))

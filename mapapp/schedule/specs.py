@@ -115,16 +115,16 @@ class RuleBuilder:
                 spec.months = tuple(sorted(ALL_MONTHS - named))
                 if not spec.months:
                     self.review("「その他の月」がどの月かわかりません")
+        scoped_ids = {id(spec) for spec in scoped}  # a set: a list scan per spec is quadratic
         for position, note in enumerate(specs):
-            if not any(note is spec for spec in scoped) or note.also:
+            if id(note) not in scoped_ids or note.also:
                 continue
             replaced: list[Spec] = []
+            note_months = set(note.months)
             for earlier, other in enumerate(specs):
                 if other is note or other.others or not other.has_days():
                     continue
-                overlap = (set(other.months or ALL_MONTHS) - other.removed_months) & set(
-                    note.months
-                )
+                overlap = (set(other.months or ALL_MONTHS) - other.removed_months) & note_months
                 if not overlap:
                     continue
                 if other.scoped or earlier > position:
