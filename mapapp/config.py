@@ -182,6 +182,84 @@ SETTINGS: tuple[Setting, ...] = (
         "How many corrections or new places one address may send per hour.",
         int,
     ),
+    # Matching (mapapp.matching): thresholds and the weights of the score's parts.
+    Setting(
+        "MATCH_WALK_M",
+        800,
+        "通いの場 and other walk-coverage resources are candidates for a need within this "
+        "straight-line distance of the person's home, in metres.",
+        int,
+    ),
+    Setting(
+        "MATCH_REACH_WALK_M",
+        800,
+        "A volunteer's 移動距離m when their list gives none and they travel 徒歩.",
+        int,
+    ),
+    Setting(
+        "MATCH_REACH_BICYCLE_M",
+        2000,
+        "A volunteer's 移動距離m when their list gives none and they travel by 自転車.",
+        int,
+    ),
+    Setting(
+        "MATCH_REACH_CAR_M",
+        5000,
+        "A volunteer's 移動距離m when their list gives none and they travel by 車.",
+        int,
+    ),
+    Setting(
+        "MATCH_WEIGHT_DISTANCE",
+        40.0,
+        "Score points for distance: full when the helper lives at the door, none at the edge "
+        "of their reach (resources: of MATCH_WALK_M).",
+        float,
+    ),
+    Setting(
+        "MATCH_WEIGHT_TIME",
+        20.0,
+        "Score points for time: full when the helper's hours cover the wanted hours, half "
+        "when either gives no hours (to be checked by phone).",
+        float,
+    ),
+    Setting(
+        "MATCH_WEIGHT_CONTINUITY",
+        25.0,
+        "Score points for a helper who has helped this person before (accepted or done).",
+        float,
+    ),
+    Setting(
+        "MATCH_WEIGHT_LOAD",
+        15.0,
+        "Score points for a helper not asked lately: this divided by (1 + the requests made "
+        "to them in the last MATCH_LOAD_DAYS days), so the same few are not always asked.",
+        float,
+    ),
+    Setting(
+        "MATCH_WEIGHT_WISH",
+        10.0,
+        "Score points added for a helper who meets the person's wish (同性の方, 女性の方), and "
+        "taken away for one who does not.",
+        float,
+    ),
+    Setting(
+        "MATCH_LOAD_DAYS",
+        90,
+        "Days of requests counted as a helper's recent load.",
+        int,
+    ),
+    Setting(
+        "MATCH_POINTS_PER_HELP",
+        1,
+        "ボランティアポイント credited to a volunteer when a help is recorded as done.",
+        int,
+    ),
+    Setting(
+        "MATCH_LIST_LIMIT",
+        20,
+        "Most volunteers, and most resources, listed as candidates for one need.",
+        int,
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

@@ -527,3 +527,261 @@ class Suggestion(Base):
     reviewed_by: Mapped[int | None] = mapped_column(Integer)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     review_note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- matching: needs (相談受付), volunteers (担い手), proposals, points ------------------------
+# Personal data: a need's label, contact, address, point, text, wishes and gender; a
+# volunteer's label, contact, address, point and gender. None of it is ever read by a public
+# page, the public API, a map popup, search or a public export (mapapp.matching.people).
+
+
+class NeedStatus(enum.StrEnum):
+    RECEIVED = "received"  # 受付
+    ARRANGING = "arranging"  # 調整中: candidates proposed, a volunteer asked
+    ARRANGED = "arranged"  # 手配済
+    DONE = "done"  # 完了
+    REFERRED = "referred"  # つなぎ: referred to 地域包括支援センター or 行政 (see referred_to)
+    WITHDRAWN = "withdrawn"  # 取り下げ
+
+
+NEED_STATUS_LABELS = {
+    NeedStatus.RECEIVED: "受付",
+    NeedStatus.ARRANGING: "調整中",
+    NeedStatus.ARRANGED: "手配済",
+    NeedStatus.DONE: "完了",
+    NeedStatus.REFERRED: "つなぎ",
+    NeedStatus.WITHDRAWN: "取り下げ",
+}
+
+
+class Urgency(enum.StrEnum):
+    NORMAL = "normal"  # 通常
+    SOON = "soon"  # 早めに
+    URGENT = "urgent"  # 至急
+
+
+URGENCY_LABELS = {Urgency.NORMAL: "通常", Urgency.SOON: "早めに", Urgency.URGENT: "至急"}
+
+
+class TravelMode(enum.StrEnum):
+    WALK = "walk"  # 徒歩
+    BICYCLE = "bicycle"  # 自転車
+    CAR = "car"  # 車
+
+
+TRAVEL_MODE_LABELS = {TravelMode.WALK: "徒歩", TravelMode.BICYCLE: "自転車", TravelMode.CAR: "車"}
+
+
+class VolunteerStatus(enum.StrEnum):
+    ACTIVE = "active"  # 活動中
+    PAUSED = "paused"  # 休止
+
+
+VOLUNTEER_STATUS_LABELS = {VolunteerStatus.ACTIVE: "活動中", VolunteerStatus.PAUSED: "休止"}
+
+
+class ProposalStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # 候補に挙げた
+    ASKED = "asked"  # 依頼の連絡をした
+    ACCEPTED = "accepted"  # 引き受けてもらえた
+    DECLINED = "declined"  # 断られた（この方には二度と候補に挙げない）
+    DONE = "done"  # 支援が終わった（ポイント付与）
+    CANCELLED = "cancelled"  # 取りやめ（ニーズの取り下げ・つなぎなど）
+
+
+PROPOSAL_STATUS_LABELS = {
+    ProposalStatus.PROPOSED: "候補",
+    ProposalStatus.ASKED: "依頼中",
+    ProposalStatus.ACCEPTED: "引き受け",
+    ProposalStatus.DECLINED: "お断り",
+    ProposalStatus.DONE: "完了",
+    ProposalStatus.CANCELLED: "取りやめ",
+}
+
+
+class Need(Base):
+    """A resident's need as a coordinator took it (相談受付). ``label`` is what the
+    coordinator calls the person; ``person_key`` (its search key) ties a person's needs
+    together for continuity and for volunteers declined before."""
+
+    __tablename__ = "need"
+    __table_args__ = (
+        UniqueConstraint("source", "source_key"),
+        Index("ix_need_area_id_status", "area_id", "status"),
+        Index("ix_need_person_key", "person_key"),
+        Index("ix_need_follow_up_on", "follow_up_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))  # personal
+    person_key: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str] = mapped_column(Text, default="")  # personal, private
+    address: Mapped[str] = mapped_column(String(300), default="")  # personal
+    lat: Mapped[float | None] = mapped_column(Float)  # precise, personal: shown coarsely
+    lon: Mapped[float | None] = mapped_column(Float)
+    placement: Mapped[Placement] = mapped_column(_enum(Placement), default=Placement.COORDINATES)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text, default="")  # what the person said, personal
+    wanted_text: Mapped[str] = mapped_column(Text, default="")  # 希望日時 as schedule text
+    wanted_on: Mapped[dt.date | None] = mapped_column(Date)  # a single date wanted
+    urgency: Mapped[Urgency] = mapped_column(_enum(Urgency), default=Urgency.NORMAL)
+    wishes: Mapped[str] = mapped_column(Text, default="")  # 同性の方 …
+    gender: Mapped[str] = mapped_column(String(8), default="")  # 女性 / 男性 / "", personal
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)  # 本人の同意
+    consent_how: Mapped[str] = mapped_column(String(100), default="")  # 口頭, 書面 …
+    consent_on: Mapped[dt.date | None] = mapped_column(Date)
+    consent_scope: Mapped[str] = mapped_column(Text, default="")  # what may be shared, with whom
+    status: Mapped[NeedStatus] = mapped_column(_enum(NeedStatus), default=NeedStatus.RECEIVED)
+    referred_to: Mapped[str] = mapped_column(String(200), default="")  # つなぎ先
+    received_on: Mapped[dt.date | None] = mapped_column(Date)  # 受付日
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date)  # 次回確認日
+    coordinator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL")
+    )
+    source: Mapped[str] = mapped_column(String(200), default="manual")
+    source_key: Mapped[str | None] = mapped_column(String(200))  # 出典ID
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    kinds: Mapped[list[NeedKindLink]] = relationship(
+        cascade="all, delete-orphan", order_by="NeedKindLink.kind"
+    )
+
+
+class NeedKindLink(Base):
+    """A need kind (taxonomy [[need]] code) a need is about."""
+
+    __tablename__ = "need_kind"
+    __table_args__ = (Index("ix_need_kind_kind", "kind"),)
+
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("need.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class NeedStatusChange(Base):
+    """Each change of a need's status: who, when, from what to what, and a note."""
+
+    __tablename__ = "need_status_change"
+    __table_args__ = (Index("ix_need_status_change_need_id", "need_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    account_id: Mapped[int | None] = mapped_column(Integer)  # None: an import or the command line
+    old_status: Mapped[str | None] = mapped_column(String(16))
+    new_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Volunteer(Base):
+    """A registered volunteer (担い手)."""
+
+    __tablename__ = "volunteer"
+    __table_args__ = (
+        UniqueConstraint("source", "source_key"),
+        Index("ix_volunteer_area_id", "area_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))  # 氏名, personal
+    contact: Mapped[str] = mapped_column(Text, default="")  # personal, private
+    address: Mapped[str] = mapped_column(String(300), default="")  # personal
+    lat: Mapped[float | None] = mapped_column(Float)  # personal
+    lon: Mapped[float | None] = mapped_column(Float)
+    placement: Mapped[Placement] = mapped_column(_enum(Placement), default=Placement.COORDINATES)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    gender: Mapped[str] = mapped_column(String(8), default="")  # 女性 / 男性 / "", personal
+    availability_text: Mapped[str] = mapped_column(Text, default="")  # 活動できる日時
+    travel_mode: Mapped[TravelMode] = mapped_column(_enum(TravelMode), default=TravelMode.WALK)
+    travel_m: Mapped[int] = mapped_column(Integer)  # how far they go, straight line
+    capacity: Mapped[int] = mapped_column(Integer, default=1)  # people helped at once
+    insurance_until: Mapped[dt.date | None] = mapped_column(Date)  # ボランティア保険
+    status: Mapped[VolunteerStatus] = mapped_column(
+        _enum(VolunteerStatus), default=VolunteerStatus.ACTIVE
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(200), default="manual")
+    source_key: Mapped[str | None] = mapped_column(String(200))  # 出典ID
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    skills: Mapped[list[VolunteerSkill]] = relationship(
+        cascade="all, delete-orphan", order_by="VolunteerSkill.skill"
+    )
+    trainings: Mapped[list[Training]] = relationship(
+        cascade="all, delete-orphan", order_by="Training.completed_on"
+    )
+
+
+class VolunteerSkill(Base):
+    """A skill (taxonomy [[skill]] code) a volunteer offers."""
+
+    __tablename__ = "volunteer_skill"
+    __table_args__ = (Index("ix_volunteer_skill_skill", "skill"),)
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Training(Base):
+    """A training a volunteer completed (養成講座 2日間 …): completed → may be dispatched."""
+
+    __tablename__ = "training"
+    __table_args__ = (Index("ix_training_volunteer_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    completed_on: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Proposal(Base):
+    """A candidate (a volunteer or a resource) proposed for a need, and the case from there:
+    proposed → asked → accepted → done, or declined. ``reasons`` is JSON: the score's parts
+    in Japanese, as shown when it was proposed."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        Index("ix_proposal_need_id", "need_id"),
+        Index("ix_proposal_volunteer_id_status", "volunteer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="SET NULL")
+    )
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id", ondelete="SET NULL"))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[str] = mapped_column(Text, default="[]")
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus), default=ProposalStatus.PROPOSED
+    )
+    note: Mapped[str] = mapped_column(Text, default="")  # the calls, as the coordinator noted them
+    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    proposed_by: Mapped[int | None] = mapped_column(Integer)
+    asked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class PointEntry(Base):
+    """The volunteer points ledger (ボランティアポイント): + per completed help, − redeemed."""
+
+    __tablename__ = "point_entry"
+    __table_args__ = (Index("ix_point_entry_volunteer_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"))
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    account_id: Mapped[int | None] = mapped_column(Integer)

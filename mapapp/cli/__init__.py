@@ -562,4 +562,4 @@ def _fail(exc: Exception):
 
 
 # Commands kept in their own modules register themselves on ``main`` when imported.
-from mapapp.cli import accounts, backups, exports  # noqa: E402, F401
+from mapapp.cli import accounts, backups, exports, matching  # noqa: E402, F401
