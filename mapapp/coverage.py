@@ -29,10 +29,12 @@ def serving(
     *,
     limit: int | None = None,
     leave_out_kinds: tuple[str, ...] = (),
-) -> tuple[list[Resource], int]:
+    count: bool = True,
+) -> tuple[list[Resource], int | None]:
     """(services, how many there are in all): services (not 終了) for the whole town, or for
     one of ``area_ids``; of ``kinds`` when given, never of ``leave_out_kinds``. The first
-    ``limit`` by kind and id; the caller sorts them for people."""
+    ``limit`` by kind and id; the caller sorts them for people. ``count=False`` leaves the
+    total out (None): counting reads every row of the town."""
     served_here = select(ServiceArea.resource_id).where(ServiceArea.area_id.in_(area_ids or [-1]))
     query = (
         select(Resource)
@@ -55,7 +57,9 @@ def serving(
         query = query.where(Resource.kind.in_(kinds))
     if leave_out_kinds:
         query = query.where(Resource.kind.not_in(leave_out_kinds))
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = None
+    if count:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if limit is not None:
         query = query.limit(limit)
-    return list(session.scalars(query)), total or 0
+    return list(session.scalars(query)), (total or 0) if count else None

@@ -4,6 +4,7 @@ walking distance, 丁目 only for a private home."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 
 from mapapp.contact import ContactPart, contact_parts, map_app_url
@@ -60,6 +61,7 @@ class Card:
     active: bool
     coverage_label: str
     verified_on: dt.date | None
+    status_on: dt.date | None  # since when 休止中 or 終了
     tags: tuple[str, ...]
     lat: float | None  # None: not placed yet (no map, no nearby list)
     lon: float | None
@@ -158,6 +160,31 @@ def distance_text(distance_m: float | None, m_per_min: float) -> str:
     return f"徒歩{minutes}分（{far}）"
 
 
+@functools.lru_cache(maxsize=8192)
+def _schedule_view(schedule_text: str, closed_text: str, today: dt.date, dates: int, months: int):
+    """What a card says of a schedule on ``today``: (needs checking, has dates, opening days,
+    next dates, holiday unclear, month dates). Cached: many places share their texts, and a
+    page seen again on the same day costs no schedule expansion."""
+    schedule = parse_resource_schedule(schedule_text, closed_text)
+    written = f"{schedule_text}{closed_text}".strip()
+    schedule_check = bool(schedule.needs_review) and bool(written)
+    has_dates = bool(schedule.rules) or any(
+        code.startswith("open_holidays") for code in schedule.exceptions
+    )
+    opening = opening_days(schedule)
+    next_dates: tuple[str, ...] = ()
+    unclear = False
+    month_dates: tuple[MonthDates, ...] = ()
+    if dates:
+        found = next_occurrences(schedule, today, dates)
+        next_dates = tuple(format_occurrence(o, today) for o in found)
+        unclear = any(holiday_unclear(schedule, o.date) for o in found)
+    if months:
+        month_dates = dates_by_month(schedule, today, months)
+        unclear = unclear or any(m.holiday_unclear for m in month_dates)
+    return schedule_check, has_dates, opening, next_dates, unclear, month_dates
+
+
 def make_card(
     resource: Resource,
     taxonomy: Taxonomy,
@@ -177,20 +204,9 @@ def make_card(
     opening, has_dates, unclear = "", False, False
     month_dates: tuple[MonthDates, ...] = ()
     if active:
-        schedule = parse_resource_schedule(resource.schedule_text, resource.closed_text)
-        written = f"{resource.schedule_text or ''}{resource.closed_text or ''}".strip()
-        schedule_check = bool(schedule.needs_review) and bool(written)
-        has_dates = bool(schedule.rules) or any(
-            code.startswith("open_holidays") for code in schedule.exceptions
+        schedule_check, has_dates, opening, next_dates, unclear, month_dates = _schedule_view(
+            resource.schedule_text or "", resource.closed_text or "", today, dates, months
         )
-        opening = opening_days(schedule)
-        if dates:
-            found = next_occurrences(schedule, today, dates)
-            next_dates = tuple(format_occurrence(o, today) for o in found)
-            unclear = any(holiday_unclear(schedule, o.date) for o in found)
-        if months:
-            month_dates = dates_by_month(schedule, today, months)
-            unclear = unclear or any(m.holiday_unclear for m in month_dates)
     private = is_private_home(resource.location_precision)
     return Card(
         id=resource.id,
@@ -222,6 +238,7 @@ def make_card(
         if resource.coverage != Coverage.WALK
         else "",
         verified_on=resource.verified_on,
+        status_on=resource.status_on,
         tags=tuple(t.tag for t in resource.tags),
         lat=resource.lat,
         lon=resource.lon,

@@ -291,7 +291,21 @@ def _served(session, area_ids, kinds=()):
     taxonomy = _taxonomy()
     rank = {code: n for n, code in enumerate(SERVED_GROUP_ORDER)}
     gatherings = tuple(k.code for k in taxonomy.kinds if k.group == "kayoi")
-    found, total = serving(session, area_ids, kinds, limit=SERVED_LIMIT, leave_out_kinds=gatherings)
+    # How many serve the place is counted once per data version (a count reads every row of
+    # the town; the index is replaced whenever the data changes).
+    key = (_index().data_version, tuple(area_ids), tuple(kinds), gatherings)
+    counts = current_app.extensions.setdefault("mapapp.served_counts", {})
+    known = counts.get(key)
+    found, total = serving(
+        session, area_ids, kinds, limit=SERVED_LIMIT, leave_out_kinds=gatherings,
+        count=known is None,
+    )  # fmt: skip
+    if known is None:
+        if len(counts) > 1000:
+            counts.clear()
+        counts[key] = total
+    else:
+        total = known
     day = today()
     cards = [make_card(r, taxonomy, today=day, m_per_min=_m_per_min(), dates=0) for r in found]
     kind_rank = {k.code: n for n, k in enumerate(taxonomy.kinds)}  # 配食, then 移動支援 …
