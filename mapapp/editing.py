@@ -21,10 +21,8 @@ from mapapp.history import (
     DERIVED_FIELDS,
     EDITABLE,
     FIELD_LABELS,
-    HISTORY_LABELS,
     FieldChange,
     changes_since,
-    value_before,
 )
 from mapapp.importing.records import ResourceRecord, build_record, hide_home_point
 from mapapp.importing.writer import (
@@ -232,6 +230,12 @@ def _record(session: Session, taxonomy: Taxonomy, texts: dict[str, str], find_po
     record, found = build_record(texts, kind.code if kind else "", taxonomy)
     problems.update({k: v for k, v in found.items() if not (k == "kind" and "kind" in problems)})
     if record is not None:
+        # An import leaves an unreadable URL or contact out and says so; an editor who typed
+        # one is told instead, and the value that was there stays.
+        for name in ("url", "public_contact"):
+            if normalize_line(texts.get(name, "")) and not getattr(record, name):
+                said = record.warnings.get(name, "読み取れません")
+                problems[name] = said.removesuffix("。空欄にしました")
         names = _area_ids_by_name(session)
         unknown = [n for n in record.service_areas if search_key(n) not in names]
         if unknown:
@@ -382,7 +386,7 @@ def _areas_at(session: Session, lat: float, lon: float) -> frozenset[int]:
     return frozenset(a.id for a in found)
 
 
-# --- confirming, history, restoring ------------------------------------------------------------
+# --- confirming -------------------------------------------------------------------------------
 
 
 def confirm_unchanged(
@@ -407,60 +411,3 @@ def confirm_unchanged(
     bump_data_version(session)
     session.expire(resource)
     return Saved(resource_id, version, False, [FieldChange("verified_on", _stored(old), str(on))])
-
-
-class NotRestorable(ValueError):
-    pass
-
-
-def values_at(session: Session, resource_id: int, version: int) -> dict[str, str]:
-    """The editable fields as they were at ``version`` (undoing every later change)."""
-    resource = session.get(Resource, resource_id)
-    if resource is None:
-        raise ResourceMissing(resource_id)
-    if not 1 <= version <= resource.version:
-        raise NotRestorable(f"版 {version} はありません（1〜{resource.version}）")
-    texts = resource_texts(session, resource)
-    later = session.scalars(
-        select(Change)
-        .where(
-            Change.entity == "resource",
-            Change.entity_id == resource_id,
-            Change.version > version,
-            Change.field.is_not(None),
-        )
-        .order_by(Change.id.desc())
-    ).all()
-    for row in later:
-        if row.field in DERIVED_FIELDS or row.field in ("kind_text", "placement", "placement_note"):
-            continue
-        if row.old is None and row.new is None:
-            label = HISTORY_LABELS.get(row.field, row.field)
-            raise NotRestorable(f"{label}の以前の値は個人宅のため消去されています")
-        texts.update(value_before(session, row.field, row.old))
-    return texts
-
-
-def restore(
-    session: Session,
-    taxonomy: Taxonomy,
-    resource_id: int,
-    version: int,
-    *,
-    based_on: int,
-    account_id: int | None,
-    may_keep: Callable[[frozenset[int]], bool] = lambda areas: True,
-) -> Saved:
-    """Save the values of an earlier version as a new version (history is never rewritten)."""
-    texts = values_at(session, resource_id, version)
-    current = resource_texts(session, session.get(Resource, resource_id))
-    changed = {k: v for k, v in texts.items() if current.get(k) != v}
-    return save_resource(
-        session,
-        taxonomy,
-        changed,
-        resource_id=resource_id,
-        based_on=based_on,
-        account_id=account_id,
-        may_keep=may_keep,
-    )

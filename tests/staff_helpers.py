@@ -50,3 +50,57 @@ def resource_in(app, area_name: str, *, kind: str | None = None, exact: bool = T
         if exact:
             query = query.where(Resource.location_precision == "exact")
         return session.scalars(query).first()
+
+
+def resources_in(app, area_name: str, *, kind: str | None = None) -> list[Resource]:
+    """Every resource (not a private home) whose point lies in the named area, by id."""
+    with get_storage(app).reading() as session:
+        query = (
+            select(Resource)
+            .join(ResourceArea, ResourceArea.resource_id == Resource.id)
+            .join(Area, Area.id == ResourceArea.area_id)
+            .where(Area.name == area_name, Resource.location_precision == "exact")
+            .order_by(Resource.id)
+        )
+        if kind:
+            query = query.where(Resource.kind == kind)
+        return list(session.scalars(query))
+
+
+_FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def send_correction(client, url: str, /, **fields):
+    """Post the resident's form at ``url`` with its own form token (MIN_SECONDS patched)."""
+    token = _FORM_TOKEN.search(client.get(url).get_data(as_text=True)).group(1)
+    return client.post(url, data={"form_token": token, **fields})
+
+
+def copy_database(template, target):
+    """A copy of a SQLite database file, made with SQLite's own backup (a consistent copy)."""
+    import sqlite3
+
+    with sqlite3.connect(template) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return target
+
+
+def serve_staff(template, directory, **config):
+    """The app on a copy of the staff demo town, served by a real server in a thread (for
+    Chromium). No tile URL: no network is needed. Returns (server, app, base URL)."""
+    import logging
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from mapapp import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    copy = copy_database(template, directory / "staff.sqlite3")
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{copy}", "SECRET_KEY": "t", "TILE_URL": "", **config},
+        instance_path=directory / "instance",
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, app, f"http://127.0.0.1:{server.server_port}"

@@ -7,8 +7,12 @@ A route added to the app without a row here makes the test fail.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import re
 
 import pytest
+from shapely.geometry import box, mapping
 from sqlalchemy import select
 
 from mapapp import corrections
@@ -71,6 +75,17 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("staff.set_active", "POST"): ADMIN_ONLY,
     ("staff.audit_log", "GET"): ADMIN_ONLY,
     ("staff.audit_csv", "GET"): ADMIN_ONLY,
+    # Files (mapapp/web/staff_files.py): imports are checked against the rows' areas (the
+    # file asked with has a row in area A); coordinator B may still confirm, and is sent back
+    # to the form as nothing of theirs was checked.
+    ("staff_files.import_page", "GET"): EDITORS,
+    ("staff_files.check_import", "POST"): EDIT_IN_A,
+    ("staff_files.confirm_import", "POST"): EDITORS,
+    ("staff_files.area_page", "GET"): ADMIN_ONLY,
+    ("staff_files.check_areas", "POST"): ADMIN_ONLY,
+    ("staff_files.replace_areas", "POST"): ADMIN_ONLY,
+    ("staff_files.export_page", "GET"): EDITORS,
+    ("staff_files.download_export", "POST"): EDIT_IN_A,
     ("staff_api.resource", "GET"): STAFF_READ,
     ("staff_api.resource_history", "GET"): STAFF_READ,
     ("staff_api.review_list", "GET"): STAFF_READ,
@@ -227,6 +242,22 @@ def _ask(client, town: Town, endpoint: str, method: str, token: str):
             return client.get("/staff/audit")
         case ("staff.audit_csv", _):
             return client.get("/staff/audit.csv")
+        case ("staff_files.import_page", _):
+            return client.get("/staff/imports")
+        case ("staff_files.check_import", _):
+            return _upload(client, "/staff/imports", form, _resource_file(lat, lon, "m1"))
+        case ("staff_files.confirm_import", _):
+            return _confirm(client, "/staff/imports", form, _resource_file(lat, lon, "m2"), {})
+        case ("staff_files.area_page", _):
+            return client.get("/staff/areas")
+        case ("staff_files.check_areas", _):
+            return _upload(client, "/staff/areas", {**form, **AREA_FORM}, _area_file(lat, lon))
+        case ("staff_files.replace_areas", _):
+            return _confirm(client, "/staff/areas", form, _area_file(lat, lon), AREA_FORM)
+        case ("staff_files.export_page", _):
+            return client.get("/staff/exports")
+        case ("staff_files.download_export", _):
+            return client.post("/staff/exports", data={**form, "format": "csv", "area": area})
         case ("staff_api.resource", _):
             return client.get(f"/api/staff/resources/{rid}")
         case ("staff_api.resource_history", _):
@@ -260,6 +291,34 @@ def _ask(client, town: Town, endpoint: str, method: str, token: str):
                 f"/api/staff/corrections/{town.next_suggestion()}/reject", headers=headers
             )
     raise AssertionError(f"no request for {endpoint} {method}")
+
+
+AREA_FORM = {"target": "new", "layer": "3", "kind": "確認用の区域"}
+
+
+def _resource_file(lat: float, lon: float, key: str) -> tuple[io.BytesIO, str]:
+    text = f"出典,出典ID,種別,名称,緯度,経度\r\n権限確認,{key},salon,確認用サロン,{lat},{lon}\r\n"
+    return io.BytesIO(text.encode("utf-8")), "matrix.csv"
+
+
+def _area_file(lat: float, lon: float) -> tuple[io.BytesIO, str]:
+    square = box(lon - 0.001, lat - 0.001, lon + 0.001, lat + 0.001)
+    feature = {"type": "Feature", "properties": {"name": "確認区"}, "geometry": mapping(square)}
+    body = json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False)
+    return io.BytesIO(body.encode("utf-8")), "matrix.geojson"
+
+
+def _upload(client, url: str, form: dict, file: tuple[io.BytesIO, str]):
+    data = {**form, "file": file}
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def _confirm(client, url: str, form: dict, file, fields: dict):
+    """Check a file, then confirm it with the page's own upload token (none when refused)."""
+    page = _upload(client, url, {**form, **fields}, file).get_data(as_text=True)
+    found = re.search(r'name="upload" value="([^"]+)"', page)
+    upload = found.group(1) if found else ""
+    return client.post(f"{url}/confirm", data={**form, "upload": upload})
 
 
 def _outcome(response, endpoint: str) -> str:

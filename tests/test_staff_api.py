@@ -207,3 +207,28 @@ def test_a_session_write_needs_the_csrf_header(staff_app):
     with get_storage(staff_app).reading() as session:
         users = session.scalars(select(Change.user_id).where(Change.entity_id == rid)).all()
     assert users and set(users) - {None}
+
+
+def test_paused_and_ended_carry_their_date_to_the_public_page(staff_app, cli_on_staff):
+    client = staff_app.test_client()
+    auth = _bearer(cli_on_staff, "coord_a")
+    rid = resource_in(staff_app, AREA_A, kind="salon").id
+    paused = client.patch(
+        f"/api/staff/resources/{rid}",
+        json={"status": "休止中", "status_on": "2026-11-01", "version": 1},
+        headers=auth,
+    ).get_json()
+    assert paused["fields"]["status"] == "paused"
+    assert paused["fields"]["status_on"] == "2026-11-01"
+    page = client.get(f"/resources/{rid}").get_data(as_text=True)
+    assert "休止中" in page and "11月1日" in page and "から" in page
+    # Back to 活動中: the date goes; 終了 without a date takes the day it was set.
+    active = client.patch(
+        f"/api/staff/resources/{rid}", json={"status": "活動中", "version": 2}, headers=auth
+    ).get_json()
+    assert active["fields"]["status_on"] == ""
+    ended = client.patch(
+        f"/api/staff/resources/{rid}", json={"status": "終了", "version": 3}, headers=auth
+    ).get_json()
+    assert ended["fields"]["status_on"] != ""
+    assert "活動を終えました" in client.get(f"/resources/{rid}").get_data(as_text=True)

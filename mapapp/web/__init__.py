@@ -14,12 +14,13 @@ MAX_HEADER_BYTES = 16 * 1024
 
 
 def register(app: Flask) -> None:
-    from mapapp.web import api, auth, errors, public, staff, staff_api, suggest
+    from mapapp.web import api, auth, errors, public, staff, staff_api, staff_files, suggest
 
     app.register_blueprint(public.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api")
     app.register_blueprint(staff_api.blueprint, url_prefix="/api/staff")
     app.register_blueprint(staff.blueprint, url_prefix="/staff")
+    app.register_blueprint(staff_files.blueprint, url_prefix="/staff")
     app.register_blueprint(suggest.blueprint)
     auth.init_app(app)
     errors.init_app(app)

@@ -347,6 +347,20 @@ ROUTES: dict[str, Route] = {
             "audit_csv",
         )
     },  # fmt: skip
+    # Staff pages for files (mapapp/web/staff_files.py): uploads and forms post their fields.
+    **{
+        f"staff_files.{name}": Route((), strict=False)
+        for name in (
+            "import_page",
+            "check_import",
+            "confirm_import",
+            "area_page",
+            "check_areas",
+            "replace_areas",
+            "export_page",
+            "download_export",
+        )
+    },  # fmt: skip
     "suggest.correction": Route((), strict=False),
     "suggest.new_place": Route((), strict=False),
     # The staff API (mapapp/web/staff_api.py).

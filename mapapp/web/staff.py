@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -18,11 +19,11 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from mapapp import accounts, audit, corrections, editing, review
+from mapapp import accounts, audit, corrections, editing, review, versions
 from mapapp.history import FIELD_LABELS, history
-from mapapp.models import ROLE_LABELS, STATUS_LABELS, Account, Area, Layer, Resource, Role
+from mapapp.models import ROLE_LABELS, STATUS_LABELS, Area, Resource
 from mapapp.permissions import Action, allowed, area_scope
 from mapapp.schedule.words import read_schedule
 from mapapp.storage import get_storage
@@ -35,7 +36,7 @@ from mapapp.web.auth import (
     require_areas,
 )
 from mapapp.web.query import today
-from mapapp.web.staff_api import find_point
+from mapapp.web.staff_api import editable, find_point, may_keep
 
 blueprint = Blueprint("staff", __name__)
 LIST_LIMIT = 200
@@ -49,11 +50,6 @@ def _storage():
     return get_storage(current_app)
 
 
-def _may_keep():
-    scope = area_scope(current_staff())
-    return lambda areas: scope is None or bool(scope & areas)
-
-
 def _safe_next(target: str | None) -> str:
     """Only a path on this site (no scheme, no host, no //) may be returned to."""
     if not target:
@@ -64,6 +60,11 @@ def _safe_next(target: str | None) -> str:
     if "\\" in target:
         return url_for("staff.home")
     return target
+
+
+@blueprint.errorhandler(editing.ResourceMissing)
+def _missing(exc):
+    abort(404)
 
 
 @blueprint.after_request
@@ -197,7 +198,20 @@ def _form_page(resource_id, values, *, version, problems=None, conflict=None, st
         problems=problems or {}, conflict=conflict or [], kinds=_kinds(),
         statuses=STATUS_LABELS, reading=reading,
         tiles=current_app.config["TILE_URL"], attribution=current_app.config["TILE_ATTRIBUTION"],
+        town_bounds=_town_bounds(),
     ), status  # fmt: skip
+
+
+def _town_bounds() -> str:
+    """The areas' extent as "south,west,north,east", where the map opens for a new place."""
+    with _storage().reading() as db:
+        south, west, north, east = db.execute(
+            select(
+                func.min(Area.min_lat), func.min(Area.min_lon),
+                func.max(Area.max_lat), func.max(Area.max_lon),
+            )
+        ).one()  # fmt: skip
+    return "" if south is None else f"{south},{west},{north},{east}"
 
 
 @blueprint.get("/resources/new")
@@ -219,8 +233,6 @@ def edit_resource(resource_id: int):
 def _resource(db, resource_id: int) -> Resource:
     resource = db.get(Resource, resource_id)
     if resource is None:
-        from flask import abort
-
         abort(404)
     return resource
 
@@ -237,7 +249,7 @@ def create_resource():
     try:
         with _storage().transaction() as db:
             saved = editing.save_resource(
-                db, _taxonomy(), values, account_id=staff.id, may_keep=_may_keep(),
+                db, _taxonomy(), values, account_id=staff.id, may_keep=may_keep(),
                 today=today(), find_point=find_point,
             )  # fmt: skip
             audit.record(
@@ -263,14 +275,10 @@ def save_resource(resource_id: int):
         based_on = -1
     try:
         with _storage().transaction() as db:
-            _resource(db, resource_id)
-            require_areas(
-                Action.EDIT, editing.current_areas(db, resource_id),
-                entity="resource", entity_id=resource_id,
-            )  # fmt: skip
+            editable(db, resource_id)
             saved = editing.save_resource(
                 db, _taxonomy(), values, resource_id=resource_id, based_on=based_on,
-                account_id=staff.id, may_keep=_may_keep(), today=today(),
+                account_id=staff.id, may_keep=may_keep(), today=today(),
                 find_point=find_point,
             )  # fmt: skip
             if saved.changes:
@@ -282,8 +290,8 @@ def save_resource(resource_id: int):
         # Nothing is lost: the form comes back with what this person typed, what the other
         # person changed, and the newer version to save over once they have looked.
         return _form_page(
-            resource_id, values, version=stale.current_version, conflict=stale.changes,
-            status=409,
+            resource_id, _typed_over_newer(resource_id, based_on, values),
+            version=stale.current_version, conflict=stale.changes, status=409,
         )  # fmt: skip
     except editing.EditProblem as problem:
         return _form_page(
@@ -300,16 +308,32 @@ def save_resource(resource_id: int):
     return redirect(url_for("staff.edit_resource", resource_id=resource_id))
 
 
+def _typed_over_newer(resource_id: int, based_on: int, typed: dict[str, str]) -> dict[str, str]:
+    """The form after a refused stale save: what this person changed, over the newer version.
+    A field they left as it was at ``based_on`` shows the newer value, so that saving again
+    does not undo the other person's change."""
+
+    def same(a: str, b: str) -> bool:
+        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+
+    with _storage().reading() as db:
+        try:
+            seen = versions.values_at(db, resource_id, based_on)
+        except (versions.NotRestorable, editing.ResourceMissing):
+            return typed
+        newer = editing.resource_texts(db, _resource(db, resource_id))
+    return {
+        name: newer[name] if name in seen and name in newer and same(value, seen[name]) else value
+        for name, value in typed.items()
+    }
+
+
 @blueprint.post("/resources/<int(max=2147483647):resource_id>/confirm")
 @require(Action.EDIT)
 def confirm_resource(resource_id: int):
     staff = current_staff()
     with _storage().transaction() as db:
-        _resource(db, resource_id)
-        require_areas(
-            Action.EDIT, editing.current_areas(db, resource_id),
-            entity="resource", entity_id=resource_id,
-        )  # fmt: skip
+        editable(db, resource_id)
         editing.confirm_unchanged(db, resource_id, today(), staff.id)
         audit.record(db, staff, "confirm", entity="resource", entity_id=resource_id, ip=client_ip())
     flash("変わりないことを確認しました（最終確認日を今日にしました）。")
@@ -341,14 +365,10 @@ def restore_resource(resource_id: int):
         return redirect(url_for("staff.resource_history", resource_id=resource_id))
     try:
         with _storage().transaction() as db:
-            _resource(db, resource_id)
-            require_areas(
-                Action.EDIT, editing.current_areas(db, resource_id),
-                entity="resource", entity_id=resource_id,
-            )  # fmt: skip
-            editing.restore(
+            editable(db, resource_id)
+            versions.restore(
                 db, _taxonomy(), resource_id, target, based_on=based_on,
-                account_id=staff.id, may_keep=_may_keep(),
+                account_id=staff.id, may_keep=may_keep(),
             )  # fmt: skip
             audit.record(
                 db, staff, "restore", entity="resource", entity_id=resource_id,
@@ -356,7 +376,7 @@ def restore_resource(resource_id: int):
             )  # fmt: skip
     except editing.StaleEdit:
         flash("ほかの人が先に変更しました。履歴を確かめてから、もう一度お試しください。")
-    except (editing.NotRestorable, editing.EditProblem, editing.OutsideScope) as problem:
+    except (versions.NotRestorable, editing.EditProblem, editing.OutsideScope) as problem:
         flash(f"戻せませんでした: {problem}")
     else:
         flash(f"版 {target} の内容に戻しました（新しい版として保存しました）。")
@@ -399,8 +419,6 @@ def _decide(suggestion_id: int, decision: str):
             try:
                 suggestion = corrections.get(db, suggestion_id)
             except corrections.SuggestionMissing:
-                from flask import abort
-
                 abort(404)
             require_areas(
                 Action.REVIEW_CORRECTION, corrections.areas_of(db, suggestion),
@@ -415,7 +433,7 @@ def _decide(suggestion_id: int, decision: str):
                 }
                 saved = corrections.approve(
                     db, _taxonomy(), suggestion, staff.id, fields=fields or None, note=note,
-                    may_keep=_may_keep(), today=today(), find_point=find_point,
+                    may_keep=may_keep(), today=today(), find_point=find_point,
                 )  # fmt: skip
                 message = "反映しました。"
                 target = url_for("staff.edit_resource", resource_id=saved.resource_id)
@@ -432,93 +450,5 @@ def _decide(suggestion_id: int, decision: str):
     return redirect(target)
 
 
-# --- accounts and the audit log (admins) -------------------------------------------------
-
-
-@blueprint.get("/accounts")
-@require(Action.MANAGE_ACCOUNTS)
-def account_list():
-    with _storage().reading() as db:
-        rows = list(db.scalars(select(Account).order_by(Account.login)))
-        areas = list(
-            db.scalars(select(Area).where(Area.layer == Layer.DAILY_LIFE).order_by(Area.id))
-        )
-        scoped = {a.id: [x.name for x in a.areas] for a in rows}
-    return render_template(
-        "staff/accounts.html", title="アカウント", rows=rows, areas=areas, scoped=scoped,
-        roles=ROLE_LABELS,
-    )  # fmt: skip
-
-
-@blueprint.post("/accounts")
-@require(Action.MANAGE_ACCOUNTS)
-def create_account():
-    staff = current_staff()
-    form = request.form
-    try:
-        with _storage().transaction() as db:
-            role = accounts.parse_role(form.get("role", ""))
-            area_ids = [int(a) for a in form.getlist("area") if a.isdigit()]
-            account = accounts.create_account(
-                db, form.get("login", ""), form.get("password", ""), role,
-                area_ids if role == Role.COORDINATOR else [], form.get("name", ""),
-            )  # fmt: skip
-            audit.record(
-                db, staff, "account", entity="account", entity_id=account.id, ip=client_ip(),
-                detail=f"作成 {account.login}（{ROLE_LABELS[role]}）",
-            )  # fmt: skip
-    except accounts.AccountProblem as problem:
-        flash(f"作れませんでした: {problem}")
-    else:
-        flash("アカウントを作りました。")
-    return redirect(url_for("staff.account_list"))
-
-
-@blueprint.post("/accounts/<int(max=2147483647):account_id>/active")
-@require(Action.MANAGE_ACCOUNTS)
-def set_active(account_id: int):
-    staff = current_staff()
-    active = request.form.get("active") == "1"
-    with _storage().transaction() as db:
-        account = db.get(Account, account_id)
-        if account is None:
-            from flask import abort
-
-            abort(404)
-        if account.id == staff.id and not active:
-            flash("自分のアカウントは止められません。")
-            return redirect(url_for("staff.account_list"))
-        account.active = active
-        if not active:
-            accounts.revoke_tokens(db, account)
-            account.sessions_after = accounts.utcnow()
-        audit.record(
-            db, staff, "account", entity="account", entity_id=account.id, ip=client_ip(),
-            detail=("再開 " if active else "停止 ") + account.login,
-        )  # fmt: skip
-    flash("変更しました。")
-    return redirect(url_for("staff.account_list"))
-
-
-@blueprint.get("/audit")
-@require(Action.VIEW_AUDIT)
-def audit_log():
-    with _storage().reading() as db:
-        entries = audit.recent(db, 300)
-    return render_template(
-        "staff/audit.html", title="操作の記録", entries=entries, labels=audit.ACTION_LABELS
-    )
-
-
-@blueprint.get("/audit.csv")
-@require(Action.VIEW_AUDIT)
-def audit_csv():
-    staff = current_staff()
-    with _storage().transaction() as db:
-        body = audit.as_csv(db)
-        audit.record(db, staff, "export", entity="audit", ip=client_ip())
-    return current_app.response_class(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=audit.csv"},
-    )
+# The admins' pages (accounts, the audit log) are on this blueprint too.
+from mapapp.web import staff_admin  # noqa: E402, F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from mapapp import audit, corrections, editing, review
+from mapapp import audit, corrections, editing, review, versions
 from mapapp.history import FIELD_LABELS, FieldChange, history
 from mapapp.models import Area, Resource
 from mapapp.permissions import Action, area_scope
@@ -60,7 +60,7 @@ def missing(exc):
     return api_error(404, "not_found", "お探しのものは見つかりませんでした。")
 
 
-@blueprint.errorhandler(editing.NotRestorable)
+@blueprint.errorhandler(versions.NotRestorable)
 def not_restorable(exc):
     return api_error(400, "not_restorable", str(exc), "to_version")
 
@@ -87,9 +87,9 @@ def _body() -> dict:
     return data
 
 
-def _may_keep(action: Action = Action.EDIT):
-    staff = current_staff()
-    scope = area_scope(staff)
+def may_keep():
+    """Whether the current staff keeps a set of areas (for editing.save_resource)."""
+    scope = area_scope(current_staff())
     return lambda areas: scope is None or bool(scope & areas)
 
 
@@ -152,6 +152,24 @@ def _load(db, resource_id: int) -> Resource:
     return resource
 
 
+def editable(db, resource_id: int):
+    """The current staff, when the resource exists (else ResourceMissing) and they may edit
+    it where it lies (else refused and logged)."""
+    _load(db, resource_id)
+    return require_areas(
+        Action.EDIT, editing.current_areas(db, resource_id),
+        entity="resource", entity_id=resource_id,
+    )  # fmt: skip
+
+
+def _saved_document(resource_id: int, saved):
+    """The resource as it is after a save, with what the save changed."""
+    with get_storage(current_app).reading() as db:
+        body = resource_document(db, _load(db, resource_id))
+    body["changed"] = _changes(saved.changes)
+    return _with_etag(body)
+
+
 @blueprint.get("/resources/<int(max=2147483647):resource_id>", **_NO_OPTIONS)
 @require(Action.VIEW)
 def resource(resource_id: int):
@@ -170,23 +188,17 @@ def change_resource(resource_id: int):
         )
     staff = current_staff()
     with get_storage(current_app).transaction() as db:
-        require_areas(
-            Action.EDIT, editing.current_areas(db, resource_id),
-            entity="resource", entity_id=resource_id,
-        )  # fmt: skip
+        editable(db, resource_id)
         saved = editing.save_resource(
             db, _taxonomy(), data, resource_id=resource_id, based_on=based_on,
-            account_id=staff.id, may_keep=_may_keep(), today=today(), find_point=find_point,
+            account_id=staff.id, may_keep=may_keep(), today=today(), find_point=find_point,
         )  # fmt: skip
         if saved.changes:
             audit.record(
                 db, staff, "update", entity="resource", entity_id=resource_id, ip=client_ip(),
                 detail="、".join(c.field for c in saved.changes),
             )  # fmt: skip
-    with get_storage(current_app).reading() as db:
-        body = resource_document(db, _load(db, resource_id))
-    body["changed"] = _changes(saved.changes)
-    return _with_etag(body)
+    return _saved_document(resource_id, saved)
 
 
 @blueprint.post("/resources", **_NO_OPTIONS)
@@ -199,7 +211,7 @@ def create_resource():
         raise editing.EditProblem({"lat": "担当区域の中の場所（緯度・経度）を指定してください"})
     with get_storage(current_app).transaction() as db:
         saved = editing.save_resource(
-            db, _taxonomy(), data, account_id=staff.id, may_keep=_may_keep(), today=today(),
+            db, _taxonomy(), data, account_id=staff.id, may_keep=may_keep(), today=today(),
             find_point=find_point,
         )  # fmt: skip
         audit.record(
@@ -240,11 +252,7 @@ def resource_history(resource_id: int):
 def confirm_resource(resource_id: int):
     staff = current_staff()
     with get_storage(current_app).transaction() as db:
-        _load(db, resource_id)
-        require_areas(
-            Action.EDIT, editing.current_areas(db, resource_id),
-            entity="resource", entity_id=resource_id,
-        )  # fmt: skip
+        editable(db, resource_id)
         saved = editing.confirm_unchanged(db, resource_id, today(), staff.id)
         audit.record(db, staff, "confirm", entity="resource", entity_id=resource_id, ip=client_ip())
     return jsonify({"id": resource_id, "version": saved.version, "verified_on": str(today())})
@@ -262,23 +270,16 @@ def restore_resource(resource_id: int):
         )
     staff = current_staff()
     with get_storage(current_app).transaction() as db:
-        _load(db, resource_id)
-        require_areas(
-            Action.EDIT, editing.current_areas(db, resource_id),
-            entity="resource", entity_id=resource_id,
-        )  # fmt: skip
-        saved = editing.restore(
+        editable(db, resource_id)
+        saved = versions.restore(
             db, _taxonomy(), resource_id, target, based_on=based_on,
-            account_id=staff.id, may_keep=_may_keep(),
+            account_id=staff.id, may_keep=may_keep(),
         )  # fmt: skip
         audit.record(
             db, staff, "restore", entity="resource", entity_id=resource_id, ip=client_ip(),
             detail=f"版 {target} に戻す",
         )  # fmt: skip
-    with get_storage(current_app).reading() as db:
-        body = resource_document(db, _load(db, resource_id))
-    body["changed"] = _changes(saved.changes)
-    return _with_etag(body)
+    return _saved_document(resource_id, saved)
 
 
 @blueprint.post("/schedule-reading", **_NO_OPTIONS)
@@ -334,11 +335,10 @@ def review_list():
 @require(Action.VIEW)
 def correction_list():
     staff = current_staff()
-    with get_storage(current_app).reading() as db:
+    with get_storage(current_app).transaction() as db:
         pending = corrections.pending(db, area_scope(staff))
         body = {"items": [corrections.as_document(db, s) for s in pending]}
         audit.record(db, staff, "view", entity="suggestion", ip=client_ip())
-        db.commit()
     return jsonify(body)
 
 
@@ -371,7 +371,7 @@ def _decide(suggestion_id: int, decision: str):
             saved = corrections.approve(
                 db, _taxonomy(), suggestion, staff.id,
                 fields=edits if isinstance(edits, dict) else None,
-                note=note, may_keep=_may_keep(), today=today(), find_point=find_point,
+                note=note, may_keep=may_keep(), today=today(), find_point=find_point,
             )  # fmt: skip
             result = {"resource_id": saved.resource_id, "version": saved.version}
         else:

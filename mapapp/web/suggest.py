@@ -6,7 +6,7 @@ limit per sender address. Nothing sent is shown publicly.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from mapapp import corrections
@@ -86,8 +86,6 @@ def correction(resource_id: int):
     with get_storage(current_app).reading() as db:
         resource = db.get(Resource, resource_id)
         if resource is None:
-            from flask import abort
-
             abort(404)
         current = _public_values(db, resource)
     if request.method == "GET":

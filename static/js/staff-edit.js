@@ -19,6 +19,10 @@
     var lat = number(latInput), lon = number(lonInput);
     var start = lat !== null && lon !== null ? [lat, lon] : [35.68, 139.76];
     var map = L.map(box, { zoomControl: true }).setView(start, lat !== null ? 16 : 5);
+    var bounds = (box.dataset.bounds || "").split(",").map(parseFloat);
+    if ((lat === null || lon === null) && bounds.length === 4 && bounds.every(isFinite)) {
+      map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]]);  // the town, for a new place
+    }
     if (box.dataset.tiles) {
       L.tileLayer(box.dataset.tiles, { attribution: box.dataset.attribution || "", maxZoom: 19 }).addTo(map);
     }

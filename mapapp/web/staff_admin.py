@@ -1,0 +1,100 @@
+"""Admins' staff pages: accounts (make, stop, start) and the audit log (read, save as CSV).
+They are views of the staff blueprint (mapapp.web.staff)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from mapapp import accounts, audit
+from mapapp.models import ROLE_LABELS, Account, Area, Layer, Role
+from mapapp.permissions import Action
+from mapapp.web.auth import client_ip, current_staff, require
+from mapapp.web.staff import _storage, blueprint
+
+
+@blueprint.get("/accounts")
+@require(Action.MANAGE_ACCOUNTS)
+def account_list():
+    with _storage().reading() as db:
+        rows = list(db.scalars(select(Account).order_by(Account.login)))
+        areas = list(
+            db.scalars(select(Area).where(Area.layer == Layer.DAILY_LIFE).order_by(Area.id))
+        )
+        scoped = {a.id: [x.name for x in a.areas] for a in rows}
+    return render_template(
+        "staff/accounts.html", title="アカウント", rows=rows, areas=areas, scoped=scoped,
+        roles=ROLE_LABELS,
+    )  # fmt: skip
+
+
+@blueprint.post("/accounts")
+@require(Action.MANAGE_ACCOUNTS)
+def create_account():
+    staff = current_staff()
+    form = request.form
+    try:
+        with _storage().transaction() as db:
+            role = accounts.parse_role(form.get("role", ""))
+            area_ids = [int(a) for a in form.getlist("area") if a.isdigit()]
+            account = accounts.create_account(
+                db, form.get("login", ""), form.get("password", ""), role,
+                area_ids if role == Role.COORDINATOR else [], form.get("name", ""),
+            )  # fmt: skip
+            audit.record(
+                db, staff, "account", entity="account", entity_id=account.id, ip=client_ip(),
+                detail=f"作成 {account.login}（{ROLE_LABELS[role]}）",
+            )  # fmt: skip
+    except accounts.AccountProblem as problem:
+        flash(f"作れませんでした: {problem}")
+    else:
+        flash("アカウントを作りました。")
+    return redirect(url_for("staff.account_list"))
+
+
+@blueprint.post("/accounts/<int(max=2147483647):account_id>/active")
+@require(Action.MANAGE_ACCOUNTS)
+def set_active(account_id: int):
+    staff = current_staff()
+    active = request.form.get("active") == "1"
+    with _storage().transaction() as db:
+        account = db.get(Account, account_id)
+        if account is None:
+            abort(404)
+        if account.id == staff.id and not active:
+            flash("自分のアカウントは止められません。")
+            return redirect(url_for("staff.account_list"))
+        account.active = active
+        if not active:
+            accounts.revoke_tokens(db, account)
+            account.sessions_after = accounts.utcnow()
+        audit.record(
+            db, staff, "account", entity="account", entity_id=account.id, ip=client_ip(),
+            detail=("再開 " if active else "停止 ") + account.login,
+        )  # fmt: skip
+    flash("変更しました。")
+    return redirect(url_for("staff.account_list"))
+
+
+@blueprint.get("/audit")
+@require(Action.VIEW_AUDIT)
+def audit_log():
+    with _storage().reading() as db:
+        entries = audit.recent(db, 300)
+    return render_template(
+        "staff/audit.html", title="操作の記録", entries=entries, labels=audit.ACTION_LABELS
+    )
+
+
+@blueprint.get("/audit.csv")
+@require(Action.VIEW_AUDIT)
+def audit_csv():
+    staff = current_staff()
+    with _storage().transaction() as db:
+        body = audit.as_csv(db)
+        audit.record(db, staff, "export", entity="audit", ip=client_ip())
+    return current_app.response_class(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    )
