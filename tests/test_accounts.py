@@ -155,3 +155,47 @@ def test_the_session_cookie_is_http_only_and_the_public_site_sets_none(staff_app
     cookie = page.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_admins_change_roles_areas_and_passwords_in_the_browser(staff_app):
+    admin = staff_app.test_client()
+    token = sign_in(admin, "admin")
+    with get_storage(staff_app).reading() as session:
+        viewer = accounts.find_account(session, "viewer").id
+    other = staff_app.test_client()
+    sign_in(other, "viewer")
+    no_area = admin.post(
+        f"/staff/accounts/{viewer}", data={"csrf_token": token, "role": "coordinator"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "担当区域を1つ以上" in no_area.get_data(as_text=True)
+    changed = admin.post(
+        f"/staff/accounts/{viewer}",
+        data={"csrf_token": token, "role": "coordinator", "area": [str(area_id(staff_app, "川北地区"))],
+              "password": "a brand new password"},
+    )  # fmt: skip
+    assert changed.status_code == 302
+    assert other.get("/staff/").status_code == 302  # its session ended with the change
+    with get_storage(staff_app).reading() as session:
+        account = accounts.find_account(session, "viewer")
+        assert account.role == Role.COORDINATOR
+        assert [a.name for a in account.areas] == ["川北地区"]
+    fresh = staff_app.test_client()
+    answer = fresh.post(
+        "/staff/login",
+        data={"login": "viewer", "password": "a brand new password", "csrf_token": csrf_of(fresh)},
+    )
+    assert answer.status_code == 302
+
+
+def test_set_password_from_the_command_line(staff_app, cli_on_staff):
+    done = cli_on_staff("set-password", "viewer", "--password-stdin", input="another long one\n")
+    assert done.exit_code == 0, done.output
+    short = cli_on_staff("set-password", "viewer", "--password-stdin", input="short\n")
+    assert short.exit_code == 2 and "10 文字以上" in short.output
+    client = staff_app.test_client()
+    answer = client.post(
+        "/staff/login",
+        data={"login": "viewer", "password": "another long one", "csrf_token": csrf_of(client)},
+    )
+    assert answer.status_code == 302

@@ -73,6 +73,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("staff.account_list", "GET"): ADMIN_ONLY,
     ("staff.create_account", "POST"): ADMIN_ONLY,
     ("staff.set_active", "POST"): ADMIN_ONLY,
+    ("staff.update_account", "POST"): ADMIN_ONLY,
     ("staff.audit_log", "GET"): ADMIN_ONLY,
     ("staff.audit_csv", "GET"): ADMIN_ONLY,
     # Files (mapapp/web/staff_files.py): imports are checked against the rows' areas (the
@@ -236,6 +237,9 @@ def _ask(client, town: Town, endpoint: str, method: str, token: str):
         case ("staff.create_account", _):
             data = {**form, "login": "newuser", "password": STAFF_PASSWORD, "role": "viewer"}
             return client.post("/staff/accounts", data=data)
+        case ("staff.update_account", _):
+            data = {**form, "role": "coordinator", "area": [str(town.area_a)]}
+            return client.post("/staff/accounts/2", data=data)
         case ("staff.set_active", _):
             return client.post("/staff/accounts/2/active", data={**form, "active": "0"})
         case ("staff.audit_log", _):

@@ -64,3 +64,20 @@ def revoke_tokens(login: str):
     with _storage(app).transaction() as session:
         count = accounts.revoke_tokens(session, accounts.find_account(session, login))
     _echo(f"{count} 件のトークンを取り消しました")
+
+
+@main.command(
+    "set-password",
+    help="パスワードを設定し直します（標準入力の1行目から）。そのアカウントのログインは切れます",
+)
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True, help="パスワードを標準入力の1行目から読む（必須）")
+def set_password(login: str, password_stdin: bool):
+    if not password_stdin:
+        raise accounts.AccountProblem("パスワードは --password-stdin で標準入力から渡してください")
+    password = sys.stdin.readline().rstrip("\r\n")
+    app = _app()
+    with _storage(app).transaction() as session:
+        account = accounts.find_account(session, login)
+        accounts.set_password(session, account, password)
+    _echo(f"パスワードを設定し直しました: {account.login}")

@@ -343,6 +343,7 @@ ROUTES: dict[str, Route] = {
             "account_list",
             "create_account",
             "set_active",
+            "update_account",
             "audit_log",
             "audit_csv",
         )

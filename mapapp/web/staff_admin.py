@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import select
 
 from mapapp import accounts, audit
-from mapapp.models import ROLE_LABELS, Account, Area, Layer, Role
+from mapapp.models import ROLE_LABELS, Account, Area, Layer, Role, utcnow
 from mapapp.permissions import Action
 from mapapp.web.auth import client_ip, current_staff, require
 from mapapp.web.staff import _storage, blueprint
@@ -67,12 +67,52 @@ def set_active(account_id: int):
         account.active = active
         if not active:
             accounts.revoke_tokens(db, account)
-            account.sessions_after = accounts.utcnow()
+            account.sessions_after = utcnow()
         audit.record(
             db, staff, "account", entity="account", entity_id=account.id, ip=client_ip(),
             detail=("再開 " if active else "停止 ") + account.login,
         )  # fmt: skip
     flash("変更しました。")
+    return redirect(url_for("staff.account_list"))
+
+
+@blueprint.post("/accounts/<int(max=2147483647):account_id>")
+@require(Action.MANAGE_ACCOUNTS)
+def update_account(account_id: int):
+    """A new role, other areas, or a new password (which ends the account's sessions)."""
+    staff = current_staff()
+    form = request.form
+    try:
+        with _storage().transaction() as db:
+            account = db.get(Account, account_id)
+            if account is None:
+                abort(404)
+            role = accounts.parse_role(form.get("role", ""))
+            area_ids = [int(a) for a in form.getlist("area") if a.isdigit()]
+            if role == Role.COORDINATOR and not area_ids:
+                raise accounts.AccountProblem(
+                    "コーディネーターには担当区域を1つ以上指定してください"
+                )
+            if account.id == staff.id and role != Role.ADMIN:
+                raise accounts.AccountProblem("自分の役割は変えられません")
+            said = []
+            if role != account.role:
+                said.append(f"役割 {ROLE_LABELS[account.role]}→{ROLE_LABELS[role]}")
+                account.role = role
+                account.sessions_after = utcnow()
+            accounts.set_areas(db, account.id, area_ids if role == Role.COORDINATOR else [])
+            said.append("担当区域")
+            if form.get("password"):
+                accounts.set_password(db, account, form["password"])
+                said.append("パスワード再設定")
+            audit.record(
+                db, staff, "account", entity="account", entity_id=account.id, ip=client_ip(),
+                detail=f"変更 {account.login}: {'、'.join(said)}",
+            )  # fmt: skip
+    except accounts.AccountProblem as problem:
+        flash(f"変更できませんでした: {problem}")
+    else:
+        flash("変更しました。")
     return redirect(url_for("staff.account_list"))
 
 
