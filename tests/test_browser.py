@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -23,22 +20,16 @@ from mapapp.cli import main
 from mapapp.storage import get_storage
 from mapapp.text import normalize_line
 from mapapp.web import public, query
-from tests.conftest import ROOT, payloads
+from tests.browser_helpers import AXE, WCAG_22_AA, chromium, shot
+from tests.conftest import payloads
 from tests.resource_files import own_row, write_csv
 
 pytestmark = pytest.mark.slow
-SCREENSHOTS = Path(os.environ.get("MAPAPP_SCREENSHOTS", ROOT / "test-output" / "screenshots"))
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 
 
 MONDAY = dt.date(2026, 6, 8)
 HELP = "さくら台町地域包括支援センター 0599-00-1111"
 PUBLISHER = "さくら台町 福祉課"
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # Everything a map shows, counted as a person reads it: one per single marker, and the
 # number written on each cluster circle.
 PLACES_ON_MAP = """(root) => {
@@ -59,14 +50,6 @@ def ready(page, path: str = "", site: str = ""):
     page.wait_for_selector("html[data-ready]", state="attached")
     if page.locator("[data-map]").count():
         page.wait_for_selector("[data-map-ready]", state="attached")
-
-
-def shot(page, name: str, full_page: bool = True) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    target = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(target), full_page=full_page)
-    assert target.stat().st_size > 10_000
-    return target
 
 
 def serve(tmp_path_factory, name: str, extra_csv=None, **config):
@@ -124,14 +107,8 @@ def hostile_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is installed by `make test`"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ A/AA) on each of them."""
 from __future__ import annotations
 
 import re
-import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -18,9 +17,9 @@ from mapapp import corrections
 from mapapp.models import Area, Resource
 from mapapp.storage import get_storage
 from mapapp.web import suggest
+from tests.browser_helpers import AXE, WCAG_22_AA, chromium, shot
 from tests.conftest import STAFF_PASSWORD
 from tests.staff_helpers import resources_in, serve_staff
-from tests.test_browser import AXE, CHROMIUM_ARGS, WCAG_22_AA, shot
 
 pytestmark = pytest.mark.slow
 AREA = "中央地区"
@@ -45,14 +44,8 @@ def town(staff_template, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is installed by `make test`"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Person:
