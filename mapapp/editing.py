@@ -28,10 +28,10 @@ from mapapp.importing.records import ResourceRecord, build_record, hide_home_poi
 from mapapp.importing.writer import (
     COLUMNS,
     QUIET_COLUMNS,
-    _hide_private_homes,
-    _organization_ids,
-    _values,
     forget_private_history,
+    hide_private_homes,
+    organization_ids,
+    resource_values,
 )
 from mapapp.models import (
     Area,
@@ -213,8 +213,8 @@ def save_resource(
     if record.lat is not None and not may_keep(_areas_at(session, record.lat, record.lon)):
         raise OutsideScope("担当区域の外には置けません")
 
-    org_ids = _organization_ids(session, {record.organization} if record.organization else set())
-    values = _values(record, org_ids)
+    org_ids = organization_ids(session, {record.organization} if record.organization else set())
+    values = resource_values(record, org_ids)
     values["status_on"] = status_on
     if resource is None:
         return _create(session, record, values, account_id)
@@ -252,7 +252,7 @@ def _record(session: Session, taxonomy: Taxonomy, texts: dict[str, str], find_po
                 hide_home_point(record)
     if record.private_point is not None:
         shapes = area_shapes(session)
-        _hide_private_homes(
+        hide_private_homes(
             [record], shapes, dict(session.execute(select(Area.id, Area.name)).all())
         )
     record.source = STAFF_SOURCE

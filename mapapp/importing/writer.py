@@ -117,8 +117,8 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     result.import_run_id = run.id
 
     shapes = area_shapes(session)
-    _hide_private_homes(records, shapes, dict(session.execute(select(Area.id, Area.name)).all()))
-    org_ids = _organization_ids(session, {r.organization for r in records if r.organization})
+    hide_private_homes(records, shapes, dict(session.execute(select(Area.id, Area.name)).all()))
+    org_ids = organization_ids(session, {r.organization for r in records if r.organization})
     first_rows = session.scalar(select(Resource.id).limit(1)) is None
     existing = _existing(session, {r.source for r in records})
     _reconcile_keys(records, existing)
@@ -135,7 +135,7 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
         if old is None:
             creates.append(record)
             continue
-        values = _values(record, org_ids)
+        values = resource_values(record, org_ids)
         diff = {
             name: (old[name], values[name])
             for name in COLUMNS
@@ -158,7 +158,8 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     # from one statement, and every created row's history comes before the updated ones'.
     touched: list[tuple[int, ResourceRecord]] = []
     for chunk in _chunks(creates):
-        created_ids = _insert(session, [(record, _values(record, org_ids)) for record in chunk])
+        rows = [(record, resource_values(record, org_ids)) for record in chunk]
+        created_ids = _insert(session, rows)
         _record_changes(session, _create_changes(created_ids, run.id))
         touched += zip(created_ids, chunk, strict=True)
     for chunk in _chunks(updates):
@@ -311,7 +312,7 @@ def forget_private_history(session, resource_ids: Sequence[int]) -> None:
         )
 
 
-def _hide_private_homes(records, shapes, area_names: dict[int, str]) -> None:
+def hide_private_homes(records, shapes, area_names: dict[int, str]) -> None:
     """Put each private home at the representative point of the 町丁 (第3層) it lies in, and
     name that 町丁 where nothing of the address could safely be kept."""
     homes = [r for r in records if r.private_point is not None]
@@ -332,7 +333,7 @@ def _comparable(value):
     return value.value if hasattr(value, "value") else value
 
 
-def _values(record: ResourceRecord, org_ids: dict[str, int]) -> dict:
+def resource_values(record: ResourceRecord, org_ids: dict[str, int]) -> dict:
     values = {name: getattr(record, name) for name in COLUMNS if name != "organization_id"}
     values["organization_id"] = (
         org_ids.get(search_key(record.organization)) if record.organization else None
@@ -343,7 +344,7 @@ def _values(record: ResourceRecord, org_ids: dict[str, int]) -> dict:
     return values
 
 
-def _organization_ids(session, names: set[str]) -> dict[str, int]:
+def organization_ids(session, names: set[str]) -> dict[str, int]:
     by_key = {search_key(n): n for n in sorted(names)}
     ids = dict(session.execute(select(Organization.name_key, Organization.id)).all())
     missing = [

@@ -13,6 +13,11 @@ from mapapp.web.auth import client_ip, current_staff, require
 from mapapp.web.staff import _storage, blueprint
 
 
+def _chosen_areas(form) -> list[int]:
+    """The area ids ticked in an account form."""
+    return [int(a) for a in form.getlist("area") if a.isdigit()]
+
+
 @blueprint.get("/accounts")
 @require(Action.MANAGE_ACCOUNTS)
 def account_list():
@@ -36,7 +41,7 @@ def create_account():
     try:
         with _storage().transaction() as db:
             role = accounts.parse_role(form.get("role", ""))
-            area_ids = [int(a) for a in form.getlist("area") if a.isdigit()]
+            area_ids = _chosen_areas(form)
             account = accounts.create_account(
                 db, form.get("login", ""), form.get("password", ""), role,
                 area_ids if role == Role.COORDINATOR else [], form.get("name", ""),
@@ -88,7 +93,7 @@ def update_account(account_id: int):
             if account is None:
                 abort(404)
             role = accounts.parse_role(form.get("role", ""))
-            area_ids = [int(a) for a in form.getlist("area") if a.isdigit()]
+            area_ids = _chosen_areas(form)
             if role == Role.COORDINATOR and not area_ids:
                 raise accounts.AccountProblem(
                     "コーディネーターには担当区域を1つ以上指定してください"
