@@ -14,7 +14,16 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mapapp.geo import AreaShape, areas_containing
-from mapapp.models import Area, AreaParent, Layer, Resource, ResourceArea, ResourceStatus
+from mapapp.models import (
+    Area,
+    AreaParent,
+    Layer,
+    Need,
+    Resource,
+    ResourceArea,
+    ResourceStatus,
+    Volunteer,
+)
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
@@ -77,6 +86,26 @@ def place_all_resources(session: Session) -> list[int]:
     """Recompute every resource's areas (after areas were added or changed)."""
     points = session.execute(select(Resource.id, Resource.lat, Resource.lon)).all()
     return place_resources(session, [tuple(p) for p in points])
+
+
+def place_people(session: Session) -> int:
+    """Every need's and volunteer's 第2層 area again from their point (after areas were added
+    or changed): their area is derived, like a resource's. One without a point keeps none.
+    Returns how many changed."""
+    shapes = [a for a in area_shapes(session) if a.layer == Layer.DAILY_LIFE]
+    moved = 0
+    for model in (Need, Volunteer):
+        rows = session.execute(select(model.id, model.area_id, model.lat, model.lon)).all()
+        placed = [r for r in rows if r.lat is not None and r.lon is not None]
+        found = areas_containing([r.lat for r in placed], [r.lon for r in placed], shapes)
+        now = {r.id: (a[0].id if a else None) for r, a in zip(placed, found, strict=True)}
+        changes = [
+            {"id": r.id, "area_id": now.get(r.id)} for r in rows if now.get(r.id) != r.area_id
+        ]
+        if changes:
+            session.execute(update(model), changes)
+        moved += len(changes)
+    return moved
 
 
 def _chunks(ids: Iterable[int], size: int = CHUNK):

@@ -17,13 +17,11 @@ from mapapp import corrections
 from mapapp.models import Area, Resource
 from mapapp.storage import get_storage
 from mapapp.web import suggest
-from tests.browser_helpers import AXE, WCAG_22_AA, chromium, shot
-from tests.conftest import STAFF_PASSWORD
+from tests.browser_helpers import AXE, PC, PHONE, Person, axe_violations, both_widths, chromium
 from tests.staff_helpers import resources_in, serve_staff
 
 pytestmark = pytest.mark.slow
 AREA = "中央地区"
-PC, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -48,36 +46,6 @@ def browser():
         yield browser
 
 
-class Person:
-    """One browser context (its own cookies), with the page's script errors collected."""
-
-    def __init__(self, browser, site: str, viewport=PC):
-        self.site = site
-        self.context = browser.new_context(viewport=viewport, locale="ja-JP", bypass_csp=True)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-
-    def open(self, path: str):
-        self.page.goto(self.site + path)
-        self.page.wait_for_selector("html[data-ready]", state="attached")
-        if self.page.locator("#edit-map").count():
-            self.page.wait_for_selector("#edit-map[data-ready]", state="attached")
-        return self.page
-
-    def sign_in(self, login: str):
-        page = self.open("/staff/login")
-        page.get_by_label("ログイン名").fill(login)
-        page.get_by_label("パスワード").fill(STAFF_PASSWORD)
-        page.get_by_role("button", name="ログイン").click()
-        page.wait_for_url(f"{self.site}/staff/")
-        return self
-
-    def close(self):
-        self.context.close()
-        assert self.errors == []
-
-
 @pytest.fixture
 def people(browser, town):
     made: list[Person] = []
@@ -94,16 +62,6 @@ def people(browser, town):
 
 def public_resource(page, site: str, rid: int) -> dict:
     return page.request.get(f"{site}/api/resources/{rid}").json()
-
-
-def both_widths(page, name: str) -> None:
-    """Screenshots at a PC's width and a phone's, with no sideways scrolling on the phone."""
-    for viewport, label in ((PC, "pc"), (PHONE, "phone")):
-        page.set_viewport_size(viewport)
-        shot(page, f"staff-{name}-{label}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{name} scrolls sideways at {viewport['width']}px"
-    page.set_viewport_size(PC)
 
 
 def test_coordinator_moves_a_salon_on_the_map_and_sees_its_schedule_read(people, town):
@@ -252,18 +210,7 @@ def test_no_accessibility_violations_on_the_staff_pages(people, town, viewport):
     ]
     problems = {}
     for person, path in pages:
-        page = person.open(path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
-            "resultTypes: ['violations']})",
-            WCAG_22_AA,
-        )
-        found = [
-            f"{v['id']} ({v['impact']}): {v['help']} — "
-            + "; ".join(str(n["target"]) for n in v["nodes"][:3])
-            for v in result["violations"]
-        ]
+        found = axe_violations(person.open(path))
         if found:
             problems[path] = found
     assert problems == {}

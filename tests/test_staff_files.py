@@ -17,9 +17,10 @@ import pytest
 from shapely.geometry import box, mapping
 from sqlalchemy import func, select
 
-from mapapp.models import Area, AuditEntry, ImportRun, Resource, ResourceArea
+from mapapp.models import Area, AuditEntry, ImportRun, Resource, ResourceArea, ServiceArea
 from mapapp.storage import get_storage
-from mapapp.web.staff_files import PENDING_IMPORT, UPLOADS, clean_filename, download_names
+from mapapp.web.staff_exports import download_names
+from mapapp.web.staff_files import PENDING_IMPORT, UPLOADS, clean_filename
 from tests.staff_helpers import area_id, resource_in, resources_in, sign_in
 
 AREA_A, AREA_B = "中央地区", "東部地区"
@@ -332,6 +333,13 @@ def _placements(app) -> set[tuple[int, int]]:
         return set(db.execute(select(ResourceArea.resource_id, ResourceArea.area_id)).all())
 
 
+def confirm_areas(client, token, page: str, **fields):
+    found = _UPLOAD.search(page)
+    assert found, page
+    data = {"csrf_token": token, "upload": found.group(1), **fields}
+    return client.post("/staff/areas/confirm", data=data)
+
+
 def check_areas(client, token, body: bytes, name="areas.geojson", **fields):
     data = {"csrf_token": token, "file": (io.BytesIO(body), name), **fields}
     return client.post("/staff/areas", data=data, content_type="multipart/form-data")
@@ -347,16 +355,22 @@ def test_an_area_preview_shows_what_moves_and_writes_nothing(staff_app):
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200, page
     assert "確認の結果（まだ入れ替えていません）" in page
-    assert "新しい地区" in page and "西山地区" in page  # new, and left as it is
-    assert re.search(r"ファイルにない区域</th><td>1（西山地区）", page)
+    assert "新しい地区" in page
+    assert re.search(r"削除される区域</th><td>1<span class=\"names\">（西山地区）", page)
+    # 西山地区 is the 対象区域 of services, and the file has no area of its name or code.
+    assert re.search(
+        r"<td>西山地区</td><td[^>]*>サービス \d+ 件の対象区域</td><td[^>]*><strong>指定を外す", page
+    )
+    assert "このままでは入れ替えられません" in page
+    assert re.search(r'<input type="checkbox" name="drop_references" value="1" required>', page)
     # The file has no population columns, so every area it names changes (their counts go).
-    assert re.search(r"形か名前が変わる区域</th><td>5（中央地区、", page)
+    assert re.search(r"形か名前が変わる区域</th><td>5<span class=\"names\">（中央地区、", page)
     moved = re.search(r"<td>中央地区</td><td>新しい地区</td><td>(\d+) 件</td>", page)
     assert moved and int(moved.group(1)) >= len(east) > 0
     shapes = json.loads(re.search(r'id="area-map-data">(.*?)</script>', page, re.S).group(1))
     statuses = {f["properties"]["name"]: f["properties"]["status"] for f in shapes["features"]}
     assert statuses["新しい地区"] == "new" and statuses[AREA_A] == "changed"
-    assert statuses["西山地区"] == "stale" and statuses[AREA_B] == "changed"
+    assert statuses["西山地区"] == "removed" and statuses[AREA_B] == "changed"
     after = (count(staff_app, Area), _placements(staff_app), count(staff_app, ImportRun))
     assert after == before
 
@@ -367,12 +381,16 @@ def test_replacing_areas_writes_and_places_resources_again(staff_app):
     body, split = _boundary_file(staff_app)
     east = {r.id for r in resources_in(staff_app, AREA_A) if r.lon > split}
     page = check_areas(client, token, body, target="2|地区社協区域|demo:layer2")
-    done = confirm(client, token, page.get_data(as_text=True), "/staff/areas/confirm")
+    kept = {name: area_id(staff_app, name) for name in (AREA_A, AREA_B)}
+    done = confirm_areas(client, token, page.get_data(as_text=True), drop_references="1")
     text = done.get_data(as_text=True)
     assert done.status_code == 200, text
     assert "区域を入れ替えました" in text and "新しい地区" in text
+    assert re.search(r"削除した区域</th><td>1<span class=\"names\">（西山地区）", text)
     new_area = area_id(staff_app, "新しい地区")
-    assert new_area is not None and area_id(staff_app, "西山地区") is not None
+    assert new_area is not None and area_id(staff_app, "西山地区") is None
+    assert {name: area_id(staff_app, name) for name in kept} == kept  # the same ids
+    assert count(staff_app, ServiceArea) > 0  # the other areas' services are untouched
     with get_storage(staff_app).reading() as db:
         inside = set(
             db.scalars(select(ResourceArea.resource_id).where(ResourceArea.area_id == new_area))
@@ -381,15 +399,29 @@ def test_replacing_areas_writes_and_places_resources_again(staff_app):
     assert not east & {r.id for r in resources_in(staff_app, AREA_A)}
     entry = audits(staff_app, "areas")[-1]
     assert entry.login == "admin" and "地区社協区域" in entry.detail
+    assert "削除 1（指定を外しました: 西山地区）" in entry.detail
     assert uploads_of(staff_app) == []
-    # The same file again: every area it names is unchanged, and the one it lacks is told
-    # apart from them by the file's own keys.
+    # The same file again: every area it names is unchanged, and none is removed.
     again = check_areas(client, token, body, target="2|地区社協区域|demo:layer2")
     text = again.get_data(as_text=True)
     assert again.status_code == 200, text
     assert re.search(r"変わらない区域</th><td>6<", text)
-    assert re.search(r"ファイルにない区域</th><td>1（西山地区）", text)
-    assert "区域が変わる資源はありません" in text
+    assert re.search(r"削除される区域</th><td>0<", text)
+    assert "区域が変わる資源はありません" in text and "drop_references" not in text
+
+
+def test_replacing_areas_without_dropping_references_is_refused(staff_app):
+    client = staff_app.test_client()
+    token = sign_in(client, "admin")
+    body, _split = _boundary_file(staff_app)
+    page = check_areas(client, token, body, target="2|地区社協区域|demo:layer2")
+    before = (count(staff_app, Area), count(staff_app, ServiceArea), _placements(staff_app))
+    done = confirm_areas(client, token, page.get_data(as_text=True))
+    text = done.get_data(as_text=True)
+    assert done.status_code == 400, text
+    assert "何も変えていません" in text and "西山地区 はサービス" in text
+    assert (count(staff_app, Area), count(staff_app, ServiceArea), _placements(staff_app)) == before
+    assert audits(staff_app, "areas") == []
 
 
 def test_a_new_kind_of_area_and_bad_area_files(staff_app):

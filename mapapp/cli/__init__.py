@@ -203,28 +203,41 @@ def _layer2_label(town) -> str:
 @click.option("--source", help="出典名（同じ出典の区域は再取り込みで更新されます）")
 @click.option("--crs", help="座標系（ファイルに無いとき）。例: EPSG:6677")
 @click.option("--dry-run", is_flag=True, help="確認だけして書き込まない")
-def import_areas_command(path, layer, kind_label, name_field, source, crs, dry_run) -> None:
+@click.option(
+    "--drop-references",
+    is_flag=True,
+    help="ファイルにない区域を担当区域・対象区域から外して入れ替える",
+)
+def import_areas_command(
+    path, layer, kind_label, name_field, source, crs, dry_run, drop_references
+) -> None:
+    from mapapp.importing.area_references import AreasInUse
     from mapapp.importing.boundaries import import_areas
 
     app = _app()
     storage = _storage(app)
-    report = import_areas(
-        storage,
-        path,
-        layer=layer,
-        kind_label=kind_label,
-        name_field=name_field,
-        source=source,
-        crs=crs,
-        dry_run=dry_run,
-        progress=_Progress(),
-        limits=Limits.from_config(app.config),
-    )
+    try:
+        report = import_areas(
+            storage,
+            path,
+            layer=layer,
+            kind_label=kind_label,
+            name_field=name_field,
+            source=source,
+            crs=crs,
+            dry_run=dry_run,
+            progress=_Progress(),
+            limits=Limits.from_config(app.config),
+            drop_references=drop_references,
+        )
+    except AreasInUse as refused:
+        raise ImportProblem(f"{refused}外すときは --drop-references を付けてください。") from None
     head = "確認のみ（書き込んでいません）" if dry_run else "取り込みました"
     _echo(
         f"{head}: {report.filename} 第{report.layer}層 {report.kind_label}"
         f"（名前の列: {report.name_field}）\n"
-        f"  新規 {report.created}、更新 {report.updated}、変更なし {report.unchanged}"
+        f"  新規 {report.created}、更新 {report.updated}、変更なし {report.unchanged}、"
+        f"削除 {len(report.removed)}"
     )
     _print_area_report(report)
 
@@ -260,6 +273,11 @@ def _print_area_report(report) -> None:
         _echo(f"  注意: {warning}")
     for line in report.parents:
         _echo(f"  {line}")
+    if report.removed:
+        _echo(f"  ファイルにない区域（削除{'します' if report.dry_run else 'しました'}）:")
+        _echo_first([str(r) for r in report.removed], LISTED, "    ", " 区域")
+    if report.refusal:
+        _echo(f"  このままでは取り込めません: {report.refusal}外すときは --drop-references")
     _echo(f"  どの第2層区域にも入らない資源（区域外）: {report.outside_resources} 件")
     if report.dry_run and report.preview:
         _echo(f"  先頭 {len(report.preview)} 区域（名前、コード、市区町村、層、親の区域）:")

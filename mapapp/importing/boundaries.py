@@ -14,8 +14,21 @@ import numpy as np
 import shapely
 from sqlalchemy import select
 
-from mapapp.areas import link_parents, parent_coverage, parents_of, place_all_resources
+from mapapp.areas import (
+    link_parents,
+    parent_coverage,
+    parents_of,
+    place_all_resources,
+    place_people,
+)
 from mapapp.geo import JAPAN_LAT, JAPAN_LON, repair_polygon
+from mapapp.importing.area_references import (
+    AreasInUse,
+    RemovedArea,
+    match_in_place,
+    plan_removals,
+    remove_areas,
+)
 from mapapp.importing.errors import ErrorList, FileProblem, RowError
 from mapapp.importing.limits import (
     DEFAULT_LIMITS,
@@ -80,6 +93,9 @@ class AreaReport:
     parents: list[str] = field(default_factory=list)  # how many areas have parents, per kind
     preview: list[AreaPreview] = field(default_factory=list)  # the first areas, as stored
     simplified: list[str] = field(default_factory=list)  # 「…」の境界を簡略化しました（頂点…）
+    removed: list[RemovedArea] = field(default_factory=list)  # stored areas the file lacks
+    # A dry run's AreasInUse message: a real run would be refused unless drop_references.
+    refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,14 +119,24 @@ def import_areas(
     dry_run: bool = False,
     progress: Callable[[str, int, int], None] = lambda *a: None,
     limits: Limits = DEFAULT_LIMITS,
+    drop_references: bool = False,
 ) -> AreaReport:
-    """Import the polygons of one file as areas of ``layer``, then re-place every resource.
+    """Replace the areas of ``source`` (default ``layerN:kind``) with the polygons of one file,
+    then re-place every resource.
 
-    Areas are keyed by their code (or name) within ``source`` (default ``layerN:kind``), so a
-    revised boundary file updates the areas it names; features sharing a key become one area.
+    Areas are keyed by their code (or name) within ``source``; a stored area whose key the file
+    lacks is kept, under the file's key, when its code (else its name) picks out one area of
+    the file. Those kept keep their ids; features sharing a key become one area. The stored
+    areas the file does not keep are deleted: what refers to them (mapapp.importing.
+    area_references) moves to the file's area of the same code or name; when there is none,
+    the import raises AreasInUse and changes nothing, unless ``drop_references`` (then 担当区域
+    and 対象区域 lose them). Needs and volunteers get their 第2層 area from their points again,
+    as resources get theirs (mapapp.areas.place_people). A dry
+    run is not refused: its report's ``refusal`` says what a real run would say.
     The parents of this layer and of the layer below are recomputed (mapapp.areas.link_parents).
-    Raises FileProblem or RowsRejected. The file is checked against ``limits`` (size, features,
-    columns, characters per value, vertices per area) before the work each one bounds.
+    Raises FileProblem, RowsRejected or AreasInUse. The file is checked against ``limits``
+    (size, features, columns, characters per value, vertices per area) before the work each
+    one bounds.
     """
     path = Path(path)
     if layer not in (1, 2, 3):
@@ -136,11 +162,15 @@ def import_areas(
     _warn_about_names(frame, columns, report, [a["name"] for a in areas.values()])
 
     with storage.transaction(commit=not dry_run) as session:
-        stored = _write_areas(session, report, areas, source, layer, kind_label, path.name)
+        stored = _write_areas(
+            session, report, areas, source, layer, kind_label, path.name,
+            drop_references=drop_references,
+        )  # fmt: skip
         report.parents = _parent_lines(session, layer, kind_label)
         report.preview = _preview(session, list(stored.values())[:PREVIEW_ROWS])
         progress("区域の判定", 0, 1)
         report.outside_resources = len(place_all_resources(session))
+        place_people(session)
         progress("区域の判定", 1, 1)
     return report
 
@@ -735,13 +765,16 @@ def _int(value) -> int | None:
         return None
 
 
-def _write_areas(session, report, areas, source, layer, kind_label, filename) -> dict[str, Area]:
-    """Create or update the areas (keyed within ``source``), then relink parents; returns
-    the stored areas in file order."""
+def _write_areas(
+    session, report, areas, source, layer, kind_label, filename, *, drop_references: bool
+) -> dict[str, Area]:
+    """Create or update the areas (keyed within ``source``), delete those the file lacks,
+    then relink parents; returns the stored areas in file order."""
     run = ImportRun(target="areas", source=source, profile=kind_label, filename=filename)
     session.add(run)
     session.flush()
-    existing = {a.source_key: a for a in session.scalars(select(Area).where(Area.source == source))}
+    before = list(session.scalars(select(Area).where(Area.source == source).order_by(Area.id)))
+    existing = match_in_place(before, areas)
     stored: dict[str, Area] = {}
     for key, values in areas.items():
         minx, miny, maxx, maxy = values["geom"].bounds
@@ -759,11 +792,14 @@ def _write_areas(session, report, areas, source, layer, kind_label, filename) ->
             continue
         stored[key] = area
         changed = [k for k, v in values.items() if not _same(getattr(area, k), v)]
+        if area.source_key != key:  # kept by its code or name under the file's key
+            area.source_key = key
+            changed.append("source_key")
         if area.layer != layer or area.kind_label != kind_label:
             changed += ["layer"]
             area.layer, area.kind_label = layer, kind_label
         for name in changed:
-            if name != "layer":
+            if name not in ("layer", "source_key"):
                 setattr(area, name, values[name])
             session.add(
                 Change(
@@ -779,12 +815,22 @@ def _write_areas(session, report, areas, source, layer, kind_label, filename) ->
         else:
             report.unchanged += 1
     session.flush()
+    kept_ids = {a.id for a in stored.values()}
+    removed = [a for a in before if a.id not in kept_ids]
+    kept = list(stored.values())
+    report.removed = plan_removals(session, removed, kept)
+    blocking = [r for r in report.removed if r.blocking]
+    if blocking and not drop_references and report.dry_run:
+        report.refusal = str(AreasInUse(blocking))
+    # A dry run goes on as if the references were dropped: it shows where things would go.
+    drop = drop_references or report.dry_run
+    remove_areas(session, removed, kept, report.removed, drop_references=drop, run_id=run.id)
     # Both the areas of this file and those of the layer below may have a new parent; links
     # to the other kinds come out of the shapes again, so none is lost.
     link_parents(session, {layer, layer + 1})
     run.rows_total = len(areas)
     run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
-    if report.created or report.updated:
+    if report.created or report.updated or removed:
         bump_data_version(session)
     return stored
 

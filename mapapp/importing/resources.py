@@ -50,6 +50,9 @@ class ImportOptions:
     municipalities: tuple[str, ...] = ()  # the town's own names, to read addresses without them
     geocoder: GeocoderSettings = GeocoderSettings()
     limits: Limits = DEFAULT_LIMITS  # file size, rows, columns, characters per cell
+    # The areas this import may create and change resources in (a coordinator's); None: all.
+    # Checked before the write commits: mapapp.importing.scope.OutsideImportScope.
+    allowed_areas: frozenset[int] | None = None
 
 
 @dataclass
@@ -77,8 +80,9 @@ def import_resources(
 ) -> ImportReport:
     """Import one file of resources; nothing is written unless every row is good.
 
-    Raises FileProblem when the file cannot be used at all, and RowsRejected (listing every
-    bad row) when some rows are bad and ``skip_invalid`` is off.
+    Raises FileProblem when the file cannot be used at all, RowsRejected (listing every
+    bad row) when some rows are bad and ``skip_invalid`` is off, and OutsideImportScope when
+    it would create or change a resource outside ``allowed_areas``.
     """
     path = Path(path)
     progress("読み込み", 0, 1)
@@ -156,6 +160,7 @@ def import_resources(
         dry_run=options.dry_run,
         close_missing=options.close_missing,
         progress=progress,
+        allowed_areas=options.allowed_areas,
     )
     return report
 

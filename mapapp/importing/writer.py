@@ -11,6 +11,7 @@ from sqlalchemy import RowMapping, bindparam, delete, insert, select, update
 from mapapp.areas import CHUNK, area_shapes, place_resources
 from mapapp.geo import areas_containing
 from mapapp.importing.records import DERIVED_VERSION, ResourceRecord, derived_values
+from mapapp.importing.scope import check_scope
 from mapapp.models import (
     Area,
     Change,
@@ -19,6 +20,7 @@ from mapapp.models import (
     Meta,
     Organization,
     Resource,
+    ResourceArea,
     ResourceStatus,
     ResourceTag,
     ScheduleRule,
@@ -88,22 +90,42 @@ def write_resources(
     dry_run: bool,
     progress: Callable[[str, int, int], None],
     close_missing: bool = False,
+    allowed_areas: frozenset[int] | None = None,
 ) -> WriteResult:
     """Create or update ``records`` by (source, source_key), all in one transaction.
 
-    A dry run does all the work, reports it, and rolls it back.
+    A dry run does all the work, reports it, and rolls it back. With ``allowed_areas``, the
+    write is checked before it commits (or rolls back) and raises OutsideImportScope when it
+    creates or changes a resource outside them (mapapp.importing.scope).
     """
     result = WriteResult()
     with storage.transaction(commit=not dry_run) as session:
-        _write(session, records, result, filename, profile, rejected, progress)
+        inside_before: set[int] = set()
+        if allowed_areas is not None:
+            inside_before = set(
+                session.scalars(
+                    select(ResourceArea.resource_id).where(
+                        ResourceArea.area_id.in_(sorted(allowed_areas))
+                    )
+                )
+            )
+        created, changed = _write(session, records, result, filename, profile, rejected, progress)
         if close_missing:
-            _close_missing(session, records, result)
+            changed |= _close_missing(session, records, result)
+        if allowed_areas is not None:
+            check_scope(
+                session, allowed_areas, created=created, changed=changed,
+                changed_inside_before=inside_before & changed,
+            )  # fmt: skip
     if dry_run:
         result.import_run_id = None  # the run's record was rolled back with everything else
     return result
 
 
-def _write(session, records, result, filename, profile, rejected, progress) -> None:
+def _write(
+    session, records, result, filename, profile, rejected, progress
+) -> tuple[set[int], set[int]]:
+    """Write the records; returns the ids of the resources created and of those changed."""
     run = ImportRun(
         target="resources",
         source=",".join(sorted({r.source for r in records})),
@@ -157,11 +179,13 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     # Resources, then their history, in the order of the file: ids come out as they would
     # from one statement, and every created row's history comes before the updated ones'.
     touched: list[tuple[int, ResourceRecord]] = []
+    created: set[int] = set()
     for chunk in _chunks(creates):
         rows = [(record, resource_values(record, org_ids)) for record in chunk]
         created_ids = _insert(session, rows)
         _record_changes(session, _create_changes(created_ids, run.id))
         touched += zip(created_ids, chunk, strict=True)
+        created.update(created_ids)
     for chunk in _chunks(updates):
         _update(session, chunk)
         _record_changes(session, _update_changes(chunk, run.id))
@@ -191,6 +215,7 @@ def _write(session, records, result, filename, profile, rejected, progress) -> N
     if touched:
         bump_data_version(session)
     progress("書き込み", len(touched), len(touched))
+    return created, {rid for rid, _record in touched} - created
 
 
 # Rows per chunk: the statements, parameters and history rows of one chunk are all that is
@@ -231,8 +256,9 @@ def _record_changes(session, changes: list[dict]) -> None:
         session.execute(insert(Change.__table__), changes)
 
 
-def _close_missing(session, records, result: WriteResult) -> None:
-    """Mark 終了 the resources of these sources that the file no longer lists."""
+def _close_missing(session, records, result: WriteResult) -> set[int]:
+    """Mark 終了 the resources of these sources that the file no longer lists; returns their
+    ids."""
     wanted = {(r.source, r.source_key) for r in records}
     table = Resource.__table__
     rows = session.execute(
@@ -245,7 +271,7 @@ def _close_missing(session, records, result: WriteResult) -> None:
     ).all()
     missing = [r for r in rows if (r.source, r.source_key) not in wanted]
     if not missing:
-        return
+        return set()
     run_id = result.import_run_id
     for row in missing:
         done = session.execute(
@@ -267,6 +293,7 @@ def _close_missing(session, records, result: WriteResult) -> None:
     )  # fmt: skip
     result.closed = len(missing)
     bump_data_version(session)
+    return {r.id for r in missing}
 
 
 def _reconcile_keys(records, existing) -> None:
