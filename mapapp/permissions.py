@@ -2,9 +2,10 @@
 
 管理者 (admin) may do everything in the whole town. コーディネーター (coordinator) keeps the
 resources and corrections of their own areas: a resource is theirs when its (public) point lies
-in one of those areas, and it stays theirs only where it is put inside them. 閲覧 (viewer) sees
-the staff views and changes nothing. A resource that lies in no area (位置なし, 区域外) is kept
-by admins.
+in one of those areas, and it stays theirs only where it is put inside them; the needs and
+volunteers (personal records) of those areas are theirs too. 閲覧 (viewer) sees the staff
+views of resources and changes nothing, and no person's record. A resource that lies in no
+area (位置なし, 区域外) is kept by admins.
 """
 
 from __future__ import annotations
@@ -27,13 +28,18 @@ class Action(enum.StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_AUDIT = "view_audit"
     BACKUP = "backup"
+    # Needs, volunteers, candidates and cases: personal records, of one's own areas only.
+    # 閲覧 never sees them.
+    MATCH = "match"
 
 
 ADMIN_ONLY = frozenset(
     {Action.EXPORT_FULL, Action.MANAGE_AREAS, Action.MANAGE_ACCOUNTS, Action.VIEW_AUDIT,
      Action.BACKUP}
 )  # fmt: skip
-SCOPED = frozenset({Action.EDIT, Action.REVIEW_CORRECTION, Action.IMPORT, Action.EXPORT})
+SCOPED = frozenset(
+    {Action.EDIT, Action.REVIEW_CORRECTION, Action.IMPORT, Action.EXPORT, Action.MATCH}
+)
 
 
 def allowed(staff: Staff | None, action: Action, areas: Iterable[int] | None = None) -> bool:

@@ -119,3 +119,67 @@ def test_the_history_keeps_that_it_changed_not_what_it_was(home, storage):
     for row in rows:
         for secret in SECRETS:
             assert secret not in (row.old or "") and secret not in (row.new or ""), row.field
+
+
+# --- needs and volunteers: personal records no public output ever reads ----------------------
+
+PERSON_SECRETS = ("秘密の相談者", "秘密の担い手", "090-9999-0000", "重い袋が持てない", "浜辺3-21")
+PUBLIC_MODULES = (
+    "mapapp/web/public.py", "mapapp/web/api.py", "mapapp/web/resident.py",
+    "mapapp/web/suggest.py", "mapapp/web/openapi.py", "mapapp/search.py",
+    "mapapp/search_index.py", "mapapp/listing.py", "mapapp/features.py", "mapapp/maps.py",
+    "mapapp/coverage.py", "mapapp/catalog.py",
+)  # fmt: skip
+PERSON_NAMES = {"Need", "NeedKindLink", "Volunteer", "VolunteerSkill", "Proposal", "PointEntry"}
+
+
+def test_no_public_output_shows_a_need_or_a_volunteer(home, storage, client, cli, tmp_path):
+    from tests.matching_fixtures import need, volunteer
+
+    home_id, _, hall_id, area_ids = home
+    lat, lon = SEARCH_FROM
+    with storage.transaction() as session:
+        n = need(session, "P1", lat, person="秘密の相談者", area_id=area_ids[0])
+        n.lon, n.contact, n.address = lon, "090-9999-0000", "さくら台町浜辺3-21"
+        n.text = "ゴミ出し。重い袋が持てない"
+        v = volunteer(session, "P1", lat, area_id=area_ids[0])
+        v.lon, v.label, v.contact = lon, "秘密の担い手", "090-9999-0000"
+    walked = 0
+    for path, body in public_outputs(client, home_id, hall_id, area_ids):
+        for secret in PERSON_SECRETS:
+            assert secret not in body, (path, secret)
+        walked += 1
+    assert walked == 13 + 3 * len(area_ids)
+    for fmt in ("csv", "xlsx", "geojson", "mhlw", "hsds"):
+        out = tmp_path / f"export.{fmt}"
+        assert cli("export", "--format", fmt, "--out", str(out)).exit_code == 0
+        data = out.read_bytes()
+        if fmt == "xlsx":
+            import openpyxl
+
+            book = openpyxl.load_workbook(out, read_only=True)
+            data = "\n".join(
+                str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                for c in row if c is not None
+            ).encode()  # fmt: skip
+        text = data.decode("utf-8-sig", errors="replace")
+        for secret in PERSON_SECRETS:
+            assert secret not in text, (fmt, secret)
+
+
+def test_the_public_modules_do_not_name_the_personal_tables():
+    """A guard beside the walk: no module that builds a public output imports the matching
+    package or names a personal table, so none can read them by accident."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    modules = [ROOT / m for m in PUBLIC_MODULES] + sorted((ROOT / "mapapp/exporting").glob("*.py"))
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("mapapp.matching"), path
+                assert not PERSON_NAMES & {a.name for a in node.names}, path
+            elif isinstance(node, ast.Name):
+                assert node.id not in PERSON_NAMES, (path, node.id)

@@ -33,6 +33,13 @@ ADMIN_ONLY = {
     "anonymous": LOGIN, "viewer": REFUSED, "coord_a": REFUSED, "coord_b": REFUSED, "admin": OK,
 }  # fmt: skip
 EDITORS = {"anonymous": LOGIN, "viewer": REFUSED, "coord_a": OK, "coord_b": OK, "admin": OK}
+# Needs and volunteers: personal records. 閲覧 sees none; a record of area A is, to the
+# coordinator of area B, the same as no record at all (404).
+NOT_FOUND = "not found"
+MATCHERS = EDITORS
+PERSON_IN_A = {
+    "anonymous": LOGIN, "viewer": REFUSED, "coord_a": OK, "coord_b": NOT_FOUND, "admin": OK,
+}  # fmt: skip
 
 # (endpoint, method) → expected answer per persona, and how to ask.
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
@@ -98,6 +105,47 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("staff_api.restore_resource", "POST"): EDIT_IN_A,
     ("staff_api.approve_correction", "POST"): EDIT_IN_A,
     ("staff_api.reject_correction", "POST"): EDIT_IN_A,
+    # Matching pages (mapapp/web/matching.py): the need, volunteer and case lie in area A.
+    ("matching.need_list", "GET"): MATCHERS,
+    ("matching.new_need", "GET"): MATCHERS,
+    ("matching.create_need", "POST"): EDIT_IN_A,
+    ("matching.need_page", "GET"): PERSON_IN_A,
+    ("matching.edit_need", "GET"): PERSON_IN_A,
+    ("matching.save_need", "POST"): PERSON_IN_A,
+    ("matching.change_status", "POST"): PERSON_IN_A,
+    ("matching.candidates_page", "GET"): PERSON_IN_A,
+    ("matching.propose", "POST"): PERSON_IN_A,
+    ("matching.proposal_step", "POST"): PERSON_IN_A,
+    ("matching.volunteer_list", "GET"): MATCHERS,
+    ("matching.new_volunteer", "GET"): MATCHERS,
+    ("matching.create_volunteer", "POST"): EDIT_IN_A,
+    ("matching.volunteer_page", "GET"): PERSON_IN_A,
+    ("matching.edit_volunteer", "GET"): PERSON_IN_A,
+    ("matching.save_volunteer", "POST"): PERSON_IN_A,
+    ("matching.redeem_points", "POST"): PERSON_IN_A,
+    ("matching.batch_page", "GET"): PERSON_IN_A,  # asked for area A
+    ("matching.accept_batch", "POST"): MATCHERS,
+    # The staff API for matching (mapapp/web/matching_api.py): as the pages. Each step of a
+    # case is asked on a case of its own (see _case_at), the need staying open until the end.
+    ("matching_api.need_list", "GET"): MATCHERS,
+    ("matching_api.follow_ups", "GET"): MATCHERS,
+    ("matching_api.create_need", "POST"): EDIT_IN_A,
+    ("matching_api.need", "GET"): PERSON_IN_A,
+    ("matching_api.change_need", "PATCH"): PERSON_IN_A,
+    ("matching_api.change_need_status", "POST"): PERSON_IN_A,
+    ("matching_api.candidates", "GET"): PERSON_IN_A,
+    ("matching_api.propose", "POST"): PERSON_IN_A,
+    ("matching_api.proposal_asked", "POST"): PERSON_IN_A,
+    ("matching_api.proposal_accepted", "POST"): PERSON_IN_A,
+    ("matching_api.proposal_declined", "POST"): PERSON_IN_A,
+    ("matching_api.proposal_done", "POST"): PERSON_IN_A,
+    ("matching_api.proposal_cancelled", "POST"): PERSON_IN_A,
+    ("matching_api.volunteer_list", "GET"): MATCHERS,
+    ("matching_api.create_volunteer", "POST"): EDIT_IN_A,
+    ("matching_api.volunteer", "GET"): PERSON_IN_A,
+    ("matching_api.change_volunteer", "PATCH"): PERSON_IN_A,
+    ("matching_api.redeem_points", "POST"): PERSON_IN_A,
+    ("matching_api.batch_proposal", "POST"): PERSON_IN_A,  # asked for area A
 }
 
 
@@ -139,12 +187,66 @@ class Town:
                 select(Resource.lat, Resource.lon).where(Resource.id == self.resource)
             ).one()
 
+        self.need, self.volunteer, self.proposal = _people_in(app, self.point)
+
     def version(self) -> int:
         with get_storage(self.app).reading() as session:
             return session.get(Resource, self.resource).version
 
     def next_suggestion(self) -> int:
         return self.suggestions.pop()
+
+    def need_version(self) -> str:
+        from mapapp.matching.intake import version_of
+        from mapapp.models import Need
+
+        with get_storage(self.app).reading() as session:
+            return version_of(session.get(Need, self.need))
+
+    def volunteer_version(self) -> str:
+        from mapapp.matching.intake import version_of
+        from mapapp.models import Volunteer
+
+        with get_storage(self.app).reading() as session:
+            return version_of(session.get(Volunteer, self.volunteer))
+
+
+def _case_at(town: Town, status: str) -> int:
+    """A case of its own between the need and the resource, at ``status``."""
+    from mapapp.models import Proposal, ProposalStatus
+
+    with get_storage(town.app).transaction() as session:
+        case = Proposal(need_id=town.need, resource_id=town.resource, status=ProposalStatus(status))
+        session.add(case)
+        session.flush()
+        return case.id
+
+
+def _point_for(town: Town) -> None:
+    """A point for the volunteer to exchange."""
+    from mapapp.models import PointEntry
+
+    with get_storage(town.app).transaction() as session:
+        session.add(PointEntry(volunteer_id=town.volunteer, delta=1, reason="権限確認"))
+
+
+def _people_in(app, point) -> tuple[int, int, int]:
+    """A need and a volunteer of area A, and a case between them (their proposal)."""
+    from tests.matching_fixtures import need, volunteer
+
+    lat, lon = point
+    area = area_id(app, AREA_A)
+    with get_storage(app).transaction() as session:
+        v = volunteer(session, "M1", lat, area_id=area)
+        v.lon = lon
+        n = need(session, "M1", lat, area_id=area, kinds=("kaji",))
+        n.lon = lon
+        from mapapp.models import Proposal, ProposalStatus
+
+        p = Proposal(need_id=n.id, volunteer_id=v.id, status=ProposalStatus.PROPOSED)
+        session.add(p)
+        session.flush()
+        return n.id, v.id, p.id
 
 
 def _ask(client, town: Town, endpoint: str, method: str, token: str):
@@ -294,6 +396,100 @@ def _ask(client, town: Town, endpoint: str, method: str, token: str):
             return client.post(
                 f"/api/staff/corrections/{town.next_suggestion()}/reject", headers=headers
             )
+        case ("matching.need_list", _):
+            return client.get("/staff/needs?show=all")
+        case ("matching.new_need", _):
+            return client.get("/staff/needs/new")
+        case ("matching.create_need", _):
+            data = {**form, "label": "権限確認", "kinds": "kaji", "lat": lat, "lon": lon}
+            return client.post("/staff/needs/new", data=data)
+        case ("matching.need_page", _):
+            return client.get(f"/staff/needs/{town.need}")
+        case ("matching.edit_need", _):
+            return client.get(f"/staff/needs/{town.need}/edit")
+        case ("matching.save_need", _):
+            data = {**form, "version": town.need_version(), "label": "権限確認", "kinds": "kaji",
+                    "lat": lat, "lon": lon}  # fmt: skip
+            return client.post(f"/staff/needs/{town.need}/edit", data=data)
+        case ("matching.change_status", _):
+            data = {**form, "follow_up_on": "2026-12-24"}
+            return client.post(f"/staff/needs/{town.need}/status", data=data)
+        case ("matching.candidates_page", _):
+            return client.get(f"/staff/needs/{town.need}/candidates")
+        case ("matching.propose", _):
+            data = {**form, "volunteer_id": town.volunteer}
+            return client.post(f"/staff/needs/{town.need}/proposals", data=data)
+        case ("matching.proposal_step", _):
+            return client.post(f"/staff/proposals/{town.proposal}/asked", data=form)
+        case ("matching.volunteer_list", _):
+            return client.get("/staff/volunteers")
+        case ("matching.new_volunteer", _):
+            return client.get("/staff/volunteers/new")
+        case ("matching.create_volunteer", _):
+            data = {**form, "label": "権限確認", "skills": "kaji", "lat": lat, "lon": lon}
+            return client.post("/staff/volunteers/new", data=data)
+        case ("matching.volunteer_page", _):
+            return client.get(f"/staff/volunteers/{town.volunteer}")
+        case ("matching.edit_volunteer", _):
+            return client.get(f"/staff/volunteers/{town.volunteer}/edit")
+        case ("matching.save_volunteer", _):
+            data = {**form, "version": town.volunteer_version(), "label": "権限確認",
+                    "skills": "kaji", "lat": lat, "lon": lon}  # fmt: skip
+            return client.post(f"/staff/volunteers/{town.volunteer}/edit", data=data)
+        case ("matching.redeem_points", _):
+            data = {**form, "points": "1"}
+            return client.post(f"/staff/volunteers/{town.volunteer}/points", data=data)
+        case ("matching.batch_page", _):
+            return client.get(f"/staff/batch?kind=kaji&area={area}")
+        case ("matching.accept_batch", _):
+            data = {**form, "pair": f"{town.need}:{town.volunteer}"}
+            return client.post("/staff/batch", data=data)
+        case ("matching_api.need_list", _):
+            return client.get("/api/staff/needs?status=all")
+        case ("matching_api.follow_ups", _):
+            return client.get("/api/staff/needs/follow-ups")
+        case ("matching_api.create_need", _):
+            body = {"label": "権限確認", "kinds": ["kaji"], "lat": lat, "lon": lon}
+            return client.post("/api/staff/needs", json=body, headers=headers)
+        case ("matching_api.need", _):
+            return client.get(f"/api/staff/needs/{town.need}")
+        case ("matching_api.change_need", _):
+            return client.patch(
+                f"/api/staff/needs/{town.need}",
+                json={"wishes": "権限確認"},
+                headers={**headers, "If-Match": f'"{town.need_version()}"'},
+            )
+        case ("matching_api.change_need_status", _):
+            body = {"follow_up_on": "2026-12-24"}
+            return client.post(f"/api/staff/needs/{town.need}/status", json=body, headers=headers)
+        case ("matching_api.candidates", _):
+            return client.get(f"/api/staff/needs/{town.need}/candidates")
+        case ("matching_api.propose", _):
+            body = {"resource_id": rid}
+            url = f"/api/staff/needs/{town.need}/proposals"
+            return client.post(url, json=body, headers=headers)
+        case (str() as name, _) if name.startswith("matching_api.proposal_"):
+            step = name.removeprefix("matching_api.proposal_")
+            case_id = _case_at(town, "accepted" if step == "done" else "proposed")
+            return client.post(f"/api/staff/proposals/{case_id}/{step}", headers=headers)
+        case ("matching_api.volunteer_list", _):
+            return client.get("/api/staff/volunteers")
+        case ("matching_api.create_volunteer", _):
+            body = {"label": "権限確認", "skills": "kaji", "lat": lat, "lon": lon}
+            return client.post("/api/staff/volunteers", json=body, headers=headers)
+        case ("matching_api.volunteer", _):
+            return client.get(f"/api/staff/volunteers/{town.volunteer}")
+        case ("matching_api.change_volunteer", _):
+            body = {"note": "権限確認", "version": town.volunteer_version()}
+            url = f"/api/staff/volunteers/{town.volunteer}"
+            return client.patch(url, json=body, headers=headers)
+        case ("matching_api.redeem_points", _):
+            _point_for(town)
+            url = f"/api/staff/volunteers/{town.volunteer}/points"
+            return client.post(url, json={"points": 1}, headers=headers)
+        case ("matching_api.batch_proposal", _):
+            body = {"kind": "kaji", "area": area}
+            return client.post("/api/staff/batch", json=body, headers=headers)
     raise AssertionError(f"no request for {endpoint} {method}")
 
 
@@ -334,6 +530,8 @@ def _outcome(response, endpoint: str) -> str:
         return LOGIN
     if status == 403:
         return REFUSED
+    if status == 404:
+        return NOT_FOUND
     if endpoint == "staff.sign_in" and status == 401:
         return OK
     return OK if status < 400 else f"status {status}"

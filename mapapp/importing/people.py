@@ -9,49 +9,26 @@ Rows are keyed by 出典 (the ``source`` option) + 出典ID: importing the list 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-
 from mapapp import audit
 from mapapp.areas import area_shapes
-from mapapp.geo import InvalidCoordinate, areas_containing, check_lat_lon
+from mapapp.geo import areas_containing
 from mapapp.importing.errors import ErrorList, FileProblem, RowError
-from mapapp.importing.fields import (
-    FieldProblem,
-    parse_count,
-    parse_date,
-    parse_flag,
-    parse_float,
-    parse_metres,
-    split_list,
-)
 from mapapp.importing.limits import DEFAULT_LIMITS, Limits
 from mapapp.importing.placing import GeocoderSettings, load_placer, save_geocode_cache
 from mapapp.importing.profiles import header_key
 from mapapp.importing.readers import read_table
-from mapapp.matching import vocab
+from mapapp.matching.records import read_need, read_volunteer, write_need, write_volunteer
 from mapapp.matching.settings import DEFAULT_SETTINGS, MatchSettings
-from mapapp.matching.times import leading_date
 from mapapp.matching.vocab import Vocabulary
 from mapapp.models import (
     Layer,
-    Need,
-    NeedKindLink,
-    NeedStatus,
-    NeedStatusChange,
     Placement,
-    Training,
-    Volunteer,
-    VolunteerSkill,
 )
 from mapapp.placement import NotPlaced
 from mapapp.storage import Storage
-from mapapp.text import normalize_line, normalize_text, search_key
-
-IMPORTED_TRAINING = "養成講座"  # the training a list's 研修修了日 records
 
 VOLUNTEER_HEADERS = {
     "出典ID": "source_key",
@@ -164,11 +141,14 @@ def _import(
     errors = ErrorList()
     records: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
-    build = _volunteer_row if what == "volunteers" else _need_row
+
     label_of = {f: h for f, h in columns.items()}
     for row in table.rows:
         cells = {f: row.values[h] for f, h in columns.items()}
-        record, problems = build(cells, vocabulary, options.settings, today)
+        if what == "volunteers":
+            record, problems = read_volunteer(cells, vocabulary, options.settings)
+        else:
+            record, problems = read_need(cells, vocabulary, today)
         key = record.get("source_key") or ""
         if key and key in seen:
             problems.setdefault("source_key", f"出典ID「{key}」が {seen[key]}行目と重複しています")
@@ -197,7 +177,7 @@ def _import(
             record["area_id"] = areas[0].id if areas else None
             if not areas and shapes:
                 report.outside_areas.append(record["source_key"])
-        write = _write_volunteer if what == "volunteers" else _write_need
+        write = write_volunteer if what == "volunteers" else write_need
         for _, record in records:
             outcome = write(session, source, record, staff)
             setattr(report, outcome, getattr(report, outcome) + 1)
@@ -217,115 +197,6 @@ _HEADER_OF = {
     "volunteers": {f: h for h, f in VOLUNTEER_HEADERS.items()},
     "needs": {f: h for h, f in NEED_HEADERS.items()},
 }
-
-
-def _attempt(problems: dict, name: str, function, *args):
-    try:
-        return function(*args)
-    except (FieldProblem, ValueError, InvalidCoordinate) as exc:
-        problems.setdefault(name, str(exc))
-        return None
-
-
-def _point(cells: dict, problems: dict) -> tuple[float | None, float | None]:
-    lat_text, lon_text = cells.get("lat", ""), cells.get("lon", "")
-    if not normalize_line(lat_text) and not normalize_line(lon_text):
-        return None, None
-    lat = _attempt(problems, "lat", parse_float, lat_text, "緯度")
-    lon = _attempt(problems, "lon", parse_float, lon_text, "経度")
-    if lat is not None and lon is not None:
-        _attempt(problems, "lat", check_lat_lon, lat, lon)
-    if lat is None or lon is None or "lat" in problems:
-        return None, None
-    return lat, lon
-
-
-def _required(cells: dict, name: str, problems: dict, what: str, limit: int) -> str:
-    value = normalize_line(cells.get(name, ""))
-    if not value:
-        problems[name] = f"{what}がありません"
-    elif len(value) > limit:
-        problems[name] = f"{what}が長すぎます（{limit} 文字まで）"
-    return value
-
-
-def _codes(text: str, lookup, name: str, what: str, problems: dict) -> list[str]:
-    codes, unknown = [], []
-    for word in split_list(text):
-        code = lookup(word)
-        (codes if code else unknown).append(code or word)
-    if unknown:
-        problems[name] = (
-            f"{what}「{'」「'.join(unknown)}」がわかりません（コード・名前・別名で書いてください）"
-        )
-    elif not codes:
-        problems[name] = f"{what}がありません"
-    return list(dict.fromkeys(codes))
-
-
-def _volunteer_row(cells, vocabulary: Vocabulary, settings: MatchSettings, today):
-    problems: dict[str, str] = {}
-    record = {
-        "source_key": _required(cells, "source_key", problems, "出典ID", 200),
-        "label": _required(cells, "label", problems, "氏名", 100),
-        "address": normalize_line(cells.get("address", ""))[:300],
-        "contact": normalize_text(cells.get("contact", "")),
-        "note": normalize_text(cells.get("note", "")),
-        "skills": _codes(cells.get("skills", ""), vocabulary.skill, "skills", "活動", problems),
-        "availability_text": normalize_text(cells.get("availability", "")),
-    }
-    record["lat"], record["lon"] = _point(cells, problems)
-    mode = _attempt(problems, "travel_mode", vocab.travel_mode, cells.get("travel_mode", ""))
-    record["travel_mode"] = mode
-    metres = _attempt(problems, "travel_m", parse_metres, cells.get("travel_m", ""))
-    record["travel_m"] = (
-        metres if metres is not None else (settings.default_reach(mode) if mode else None)
-    )
-    capacity = _attempt(problems, "capacity", parse_count, cells.get("capacity", ""))
-    if capacity == 0:
-        problems["capacity"] = "同時に担当できる人数は 1 以上にしてください"
-    record["capacity"] = capacity or 1
-    record["trained_on"] = _attempt(problems, "trained_on", parse_date, cells.get("trained_on", ""))
-    record["insurance_until"] = _attempt(
-        problems, "insurance_until", parse_date, cells.get("insurance_until", "")
-    )
-    record["status"] = _attempt(problems, "status", vocab.volunteer_status, cells.get("status", ""))
-    record["gender"] = _attempt(problems, "gender", vocab.gender, cells.get("gender", ""))
-    return record, problems
-
-
-def _need_row(cells, vocabulary: Vocabulary, settings: MatchSettings, today):
-    problems: dict[str, str] = {}
-    label = _required(cells, "label", problems, "相談者", 100)
-    wanted = normalize_text(cells.get("wanted", ""))
-    record = {
-        "source_key": _required(cells, "source_key", problems, "出典ID", 200),
-        "label": label,
-        "person_key": search_key(label)[:100],
-        "address": normalize_line(cells.get("address", ""))[:300],
-        "contact": normalize_text(cells.get("contact", "")),
-        "text": normalize_text(cells.get("text", "")),
-        "wishes": normalize_text(cells.get("wishes", "")),
-        "consent_how": normalize_line(cells.get("consent_how", ""))[:100],
-        "consent_scope": normalize_text(cells.get("consent_scope", "")),
-        "referred_to": normalize_line(cells.get("referred_to", ""))[:200],
-        "kinds": _codes(
-            cells.get("kinds", ""), vocabulary.need_kind, "kinds", "困りごと", problems
-        ),
-        "wanted_text": wanted,
-        "wanted_on": leading_date(wanted, today),
-    }
-    record["lat"], record["lon"] = _point(cells, problems)
-    for name in ("received_on", "consent_on", "follow_up_on"):
-        record[name] = _attempt(problems, name, parse_date, cells.get(name, ""))
-    record["status"] = _attempt(problems, "status", vocab.need_status, cells.get("status", ""))
-    consent = _attempt(problems, "consent", parse_flag, cells.get("consent", ""))
-    record["consent"] = bool(consent)
-    record["urgency"] = _attempt(problems, "urgency", vocab.urgency, cells.get("urgency", ""))
-    record["gender"] = _attempt(problems, "gender", vocab.gender, cells.get("gender", ""))
-    if record["status"] == NeedStatus.REFERRED and not record["referred_to"]:
-        problems.setdefault("status", "つなぎ の行には つなぎ先 を書いてください")
-    return record, problems
 
 
 def _place(storage, records, options: PeopleOptions, errors: ErrorList, label_of, report):
@@ -361,121 +232,3 @@ def _place(storage, records, options: PeopleOptions, errors: ErrorList, label_of
             report.by_placement[key] = report.by_placement.get(key, 0) + 1
     # ErrorList wants rows in order for its counting; keep the listing sorted.
     errors.errors.sort(key=lambda e: e.row)
-
-
-_VOLUNTEER_FIELDS = (
-    "label",
-    "address",
-    "contact",
-    "note",
-    "availability_text",
-    "lat",
-    "lon",
-    "placement",
-    "travel_mode",
-    "travel_m",
-    "capacity",
-    "insurance_until",
-    "status",
-    "gender",
-    "area_id",
-)
-_NEED_FIELDS = (
-    "label",
-    "person_key",
-    "address",
-    "contact",
-    "text",
-    "wishes",
-    "consent_how",
-    "consent_scope",
-    "referred_to",
-    "wanted_text",
-    "wanted_on",
-    "lat",
-    "lon",
-    "placement",
-    "received_on",
-    "consent_on",
-    "follow_up_on",
-    "consent",
-    "urgency",
-    "gender",
-    "area_id",
-)
-
-
-def _assign(row, record, names) -> bool:
-    changed = False
-    for name in names:
-        value = record[name]
-        if value is None and name in ("status", "urgency", "gender", "travel_mode"):
-            continue
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
-
-
-def _write_volunteer(session, source: str, record: dict, staff) -> str:
-    row = session.scalar(
-        select(Volunteer).where(
-            Volunteer.source == source, Volunteer.source_key == record["source_key"]
-        )
-    )
-    created = row is None
-    if created:
-        row = Volunteer(source=source, source_key=record["source_key"])
-        session.add(row)
-    changed = _assign(row, record, _VOLUNTEER_FIELDS)
-    if {s.skill for s in row.skills} != set(record["skills"]):
-        row.skills = [VolunteerSkill(skill=s) for s in record["skills"]]
-        changed = True
-    if record["trained_on"] is not None:
-        training = next((t for t in row.trainings if t.name == IMPORTED_TRAINING), None)
-        if training is None:
-            row.trainings.append(
-                Training(name=IMPORTED_TRAINING, completed_on=record["trained_on"])
-            )
-            changed = True
-        elif training.completed_on != record["trained_on"]:
-            training.completed_on = record["trained_on"]
-            changed = True
-    session.flush()
-    return "created" if created else ("updated" if changed else "unchanged")
-
-
-def _write_need(session, source: str, record: dict, staff) -> str:
-    row = session.scalar(
-        select(Need).where(Need.source == source, Need.source_key == record["source_key"])
-    )
-    created = row is None
-    status = record["status"] or NeedStatus.RECEIVED
-    old_status = None
-    if created:
-        row = Need(source=source, source_key=record["source_key"], status=status)
-        session.add(row)
-    else:
-        old_status = NeedStatus(row.status)
-    changed = _assign(row, record, _NEED_FIELDS)
-    if {k.kind for k in row.kinds} != set(record["kinds"]):
-        row.kinds = [NeedKindLink(kind=k) for k in record["kinds"]]
-        changed = True
-    if old_status != status:
-        row.status = status
-        changed = True
-    session.flush()
-    if old_status != status:
-        session.add(
-            NeedStatusChange(
-                need_id=row.id,
-                account_id=staff.id if staff else None,
-                old_status=old_status.value if old_status else None,
-                new_status=NeedStatus(status).value,
-                note="取り込み",
-            )
-        )
-    return "created" if created else ("updated" if changed else "unchanged")
-
-
-Progress = Callable[[str, int, int], None]

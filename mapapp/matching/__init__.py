@@ -12,6 +12,9 @@ No Flask, no click: the web and the command line call these modules.
 - ``cases``: propose → ask → accept / decline → done, points, need status changes
 - ``batch``: an optimal assignment of open needs of a kind (min-cost matching) and greedy
 - ``people``: lists and records scoped to a coordinator's areas, audited views, follow-ups
+- ``records``: a need or a volunteer read from texts by field name (a list row, a form)
+- ``intake``: a need or a volunteer recorded or changed in a staff form, placed and scoped
+- ``documents``: needs, volunteers and cases as the staff pages and the staff API show them
 """
 
 from __future__ import annotations

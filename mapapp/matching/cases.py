@@ -252,6 +252,39 @@ def decline(session: Session, proposal: Proposal, staff=None, *, note: str = "")
         change_need_status(session, need, NeedStatus.ARRANGING, staff, note="お断り")
 
 
+def cancel(session: Session, proposal: Proposal, staff=None, *, note: str = "") -> None:
+    """The coordinator drops the proposal (the person found help elsewhere, a mistake…);
+    unlike お断り, the volunteer may be proposed again."""
+    need = _step(session, proposal, ProposalStatus.CANCELLED, staff, note)
+    if need.status == NeedStatus.ARRANGED and not _accepted_left(session, need.id):
+        change_need_status(session, need, NeedStatus.ARRANGING, staff, note="提案の取りやめ")
+
+
+def take_step(
+    session: Session,
+    proposal: Proposal,
+    to: ProposalStatus,
+    staff=None,
+    *,
+    note: str = "",
+    settings: MatchSettings,
+) -> None:
+    """The step of the case that leads to ``to`` (STEPS says from where it may be taken)."""
+    to = ProposalStatus(to)
+    if to == ProposalStatus.DONE:
+        done(session, proposal, staff, note=note, settings=settings)
+        return
+    steps = {
+        ProposalStatus.ASKED: ask,
+        ProposalStatus.ACCEPTED: accept,
+        ProposalStatus.DECLINED: decline,
+        ProposalStatus.CANCELLED: cancel,
+    }
+    if to not in steps:
+        raise MatchingProblem(f"「{PROPOSAL_STATUS_LABELS[to]}」にはできません")
+    steps[to](session, proposal, staff, note=note)
+
+
 def _accepted_left(session: Session, need_id: int) -> int:
     return session.scalar(
         select(func.count())

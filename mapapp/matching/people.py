@@ -21,6 +21,7 @@ from mapapp.models import (
     Need,
     NeedKindLink,
     NeedStatus,
+    Proposal,
     Volunteer,
 )
 from mapapp.privacy import public_point
@@ -115,9 +116,36 @@ def find_volunteer(session: Session, ref: str | int, scope: frozenset[int] | Non
     return found[0]
 
 
+def need_by_id(session: Session, need_id: int, scope: frozenset[int] | None) -> Need:
+    """A need by its id (a page's address), if in ``scope``; NotInScope otherwise."""
+    need = session.get(Need, need_id)
+    if need is None or not in_scope(need.area_id, scope):
+        raise NotInScope(f"ニーズ {need_id} は見つからないか、担当区域の外です")
+    return need
+
+
+def volunteer_by_id(session: Session, volunteer_id: int, scope: frozenset[int] | None):
+    volunteer = session.get(Volunteer, volunteer_id)
+    if volunteer is None or not in_scope(volunteer.area_id, scope):
+        raise NotInScope(f"担い手 {volunteer_id} は見つからないか、担当区域の外です")
+    return volunteer
+
+
+def proposal_by_id(session: Session, proposal_id: int, scope: frozenset[int] | None):
+    """A case (proposal) whose need is in ``scope``; NotInScope otherwise."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotInScope(f"提案 {proposal_id} は見つからないか、担当区域の外です")
+    need_by_id(session, proposal.need_id, scope)
+    return proposal
+
+
 def view_need(session: Session, staff, ref, scope, *, what: str = "", ip: str = "") -> Need:
-    """A need for a member of staff to look at; the view goes to the audit log."""
-    need = find_need(session, ref, scope)
+    """A need for a member of staff to look at; the view goes to the audit log. ``ref``: an
+    id (int, a page's address) or text as typed (id or 出典ID)."""
+    need = (
+        need_by_id(session, ref, scope) if isinstance(ref, int) else find_need(session, ref, scope)
+    )
     audit.record(
         session,
         staff,
@@ -132,7 +160,10 @@ def view_need(session: Session, staff, ref, scope, *, what: str = "", ip: str = 
 
 
 def view_volunteer(session: Session, staff, ref, scope, *, what: str = "", ip: str = ""):
-    volunteer = find_volunteer(session, ref, scope)
+    if isinstance(ref, int):
+        volunteer = volunteer_by_id(session, ref, scope)
+    else:
+        volunteer = find_volunteer(session, ref, scope)
     audit.record(
         session,
         staff,

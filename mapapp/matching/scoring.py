@@ -51,9 +51,12 @@ def time_part(need: Availability, other: Availability, weight: float, who: str) 
     if not other.known:
         return Part("time", weight / 2, f"{who}の日時がわかりません（要確認）")
     share = overlap_share(need, other)
+    wanted = f"（希望 {need.describe()}）"
     if share is None:
-        return Part("time", weight / 2, "曜日は合います（時間は要確認）")
-    return Part("time", weight * share, f"希望時間の {share * 100:.0f}% が{who}の時間と重なります")
+        return Part("time", weight / 2, f"曜日は合います（時間は要確認）{wanted}")
+    return Part(
+        "time", weight * share, f"希望時間の {share * 100:.0f}% が{who}の時間と重なります{wanted}"
+    )
 
 
 def volunteer_parts(

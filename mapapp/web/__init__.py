@@ -14,13 +14,26 @@ MAX_HEADER_BYTES = 16 * 1024
 
 
 def register(app: Flask) -> None:
-    from mapapp.web import api, auth, errors, public, staff, staff_api, staff_files, suggest
+    from mapapp.web import (
+        api,
+        auth,
+        errors,
+        matching,
+        matching_api,
+        public,
+        staff,
+        staff_api,
+        staff_files,
+        suggest,
+    )
 
     app.register_blueprint(public.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api")
     app.register_blueprint(staff_api.blueprint, url_prefix="/api/staff")
     app.register_blueprint(staff.blueprint, url_prefix="/staff")
     app.register_blueprint(staff_files.blueprint, url_prefix="/staff")
+    app.register_blueprint(matching.blueprint, url_prefix="/staff")
+    app.register_blueprint(matching_api.blueprint, url_prefix="/api/staff")
     app.register_blueprint(suggest.blueprint)
     auth.init_app(app)
     errors.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mapapp.models import Placement
 from mapapp.web.params import MAX_ID, ROUTES, Context
-from mapapp.web.staff_openapi import FIELDS, SECURITY_SCHEMES, staff_paths
+from mapapp.web.staff_openapi import FIELDS, MATCHING_SCHEMAS, SECURITY_SCHEMES, staff_paths
 
 # Each documented path and the Flask endpoint that answers it; a test checks both directions.
 PATHS = {
@@ -157,6 +157,7 @@ def openapi_document(context: Context) -> dict:
             "schemas": {
                 "Error": ERROR,
                 "StaffFields": FIELDS,
+                **MATCHING_SCHEMAS,
                 "Feature": {
                     "type": "object",
                     "required": ["type", "geometry", "properties"],

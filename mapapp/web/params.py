@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapapp.geo import InvalidCoordinate, check_lat_lon
-from mapapp.models import ResourceStatus
+from mapapp.models import NeedStatus, ResourceStatus
 from mapapp.search import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from mapapp.web.errors import BadParameter
 
@@ -288,6 +288,31 @@ LIST_LIMIT_PARAM = Param("limit", "件数", "表示する件数", "integer", 1, 
 FILTERS = (KIND, WEEKDAY, DATE, THIS_WEEK, FREE, PICKUP)
 
 
+def _need_statuses(context: Context) -> tuple[str, ...]:
+    return ("open", "all", *(s.value for s in NeedStatus))
+
+
+# The staff API for matching (mapapp/web/matching_api.py).
+NEED_STATUS = Param(
+    "status",
+    "状態",
+    "相談の状態（カンマ区切りで複数）。open は 受付・調整中・手配済、all はすべて。省略時は open",
+    "list",
+    default=(),
+    choices=_need_statuses,
+)
+NEED_KIND = Param("kind", "困りごと", "困りごと（コード・名前・別名）", "text", max_length=40)
+PEOPLE_AREA = Param(
+    "area", "区域", "区域 id（その区域の人。第1層なら中の第2層も）", "integer", 1, MAX_ID
+)
+AS_OF = Param(
+    "as_of", "基準日", "この日の時点で判断します（保険・研修・希望日。省略時は今日）", "date"
+)
+EXCLUDED = Param(
+    "excluded", "除外", "1: 条件で外れた担い手とその理由も（excluded）", "flag", default=False
+)
+
+
 @dataclass(frozen=True)
 class Route:
     """The parameters one route (Flask endpoint) accepts; ``strict`` for documented routes."""
@@ -362,6 +387,31 @@ ROUTES: dict[str, Route] = {
             "download_export",
         )
     },  # fmt: skip
+    # Staff pages for matching (mapapp/web/matching.py): lists read their own filters.
+    **{
+        f"matching.{name}": Route((), strict=False)
+        for name in (
+            "need_list",
+            "new_need",
+            "create_need",
+            "need_page",
+            "edit_need",
+            "save_need",
+            "change_status",
+            "candidates_page",
+            "propose",
+            "proposal_step",
+            "volunteer_list",
+            "new_volunteer",
+            "create_volunteer",
+            "volunteer_page",
+            "edit_volunteer",
+            "save_volunteer",
+            "redeem_points",
+            "batch_page",
+            "accept_batch",
+        )
+    },  # fmt: skip
     "suggest.correction": Route((), strict=False),
     "suggest.new_place": Route((), strict=False),
     # The staff API (mapapp/web/staff_api.py).
@@ -376,6 +426,28 @@ ROUTES: dict[str, Route] = {
     "staff_api.correction_list": Route((), strict=True),
     "staff_api.approve_correction": Route((), strict=True),
     "staff_api.reject_correction": Route((), strict=True),
+    # The staff API for matching (mapapp/web/matching_api.py).
+    "matching_api.need_list": Route(
+        (NEED_STATUS, NEED_KIND, PEOPLE_AREA, API_LIMIT_PARAM, OFFSET), strict=True
+    ),
+    "matching_api.follow_ups": Route((), strict=True),
+    "matching_api.create_need": Route((), strict=True),
+    "matching_api.need": Route((), strict=True),
+    "matching_api.change_need": Route((), strict=True),
+    "matching_api.change_need_status": Route((), strict=True),
+    "matching_api.candidates": Route((AS_OF, EXCLUDED), strict=True),
+    "matching_api.propose": Route((), strict=True),
+    "matching_api.proposal_asked": Route((), strict=True),
+    "matching_api.proposal_accepted": Route((), strict=True),
+    "matching_api.proposal_declined": Route((), strict=True),
+    "matching_api.proposal_done": Route((), strict=True),
+    "matching_api.proposal_cancelled": Route((), strict=True),
+    "matching_api.volunteer_list": Route((PEOPLE_AREA, API_LIMIT_PARAM, OFFSET), strict=True),
+    "matching_api.create_volunteer": Route((), strict=True),
+    "matching_api.volunteer": Route((), strict=True),
+    "matching_api.change_volunteer": Route((), strict=True),
+    "matching_api.redeem_points": Route((), strict=True),
+    "matching_api.batch_proposal": Route((), strict=True),
 }
 _UNDECLARED = Route((), strict=False)  # a route added without a declaration reads nothing
 _TOGETHER = (("lat", "lon"),)  # given together or not at all

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from mapapp import accounts, audit, corrections, editing, review, versions
 from mapapp.history import FIELD_LABELS, history
+from mapapp.matching import people
 from mapapp.models import ROLE_LABELS, STATUS_LABELS, Area, Resource
 from mapapp.permissions import Action, allowed, area_scope
 from mapapp.schedule.words import read_schedule
@@ -128,9 +129,14 @@ def home():
             areas=scope, limit=0,
         )  # fmt: skip
         waiting = len(corrections.pending(db, scope))
+        follow_ups = None
+        if allowed(staff, Action.MATCH):
+            people_scope = None if scope is None else people.expand_scope(db, scope)
+            follow_ups = len(people.follow_ups(db, people_scope, today()).today)
         areas = _areas_named(db, staff.area_ids) if scope is not None else []
     return render_template(
         "staff/home.html", title="職員メニュー", due=due, waiting=waiting, areas=areas,
+        follow_ups=follow_ups,
         role_label=ROLE_LABELS[staff.role], can=_abilities(staff),
     )  # fmt: skip
 
@@ -198,11 +204,11 @@ def _form_page(resource_id, values, *, version, problems=None, conflict=None, st
         problems=problems or {}, conflict=conflict or [], kinds=_kinds(),
         statuses=STATUS_LABELS, reading=reading,
         tiles=current_app.config["TILE_URL"], attribution=current_app.config["TILE_ATTRIBUTION"],
-        town_bounds=_town_bounds(),
+        town_bounds=town_bounds(),
     ), status  # fmt: skip
 
 
-def _town_bounds() -> str:
+def town_bounds() -> str:
     """The areas' extent as "south,west,north,east", where the map opens for a new place."""
     with _storage().reading() as db:
         south, west, north, east = db.execute(

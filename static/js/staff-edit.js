@@ -29,7 +29,8 @@
     var marker = null;
     function place(latlng, pan) {
       if (!marker) {
-        marker = L.marker(latlng, { draggable: true, keyboard: true, title: "資源の場所（動かせます）", alt: "資源の場所" }).addTo(map);
+        var what = box.dataset.marker || "資源の場所";
+        marker = L.marker(latlng, { draggable: true, keyboard: true, title: what + "（動かせます）", alt: what }).addTo(map);
         marker.on("dragend", function () { write(marker.getLatLng()); });
       } else {
         marker.setLatLng(latlng);
