@@ -4,6 +4,10 @@ Japanese), rows without 緯度・経度 placed from their address as resource li
 written all or nothing (``dry_run``: checked and counted, nothing written).
 
 Rows are keyed by 出典 (the ``source`` option) + 出典ID: importing the list again updates them.
+
+A list limited to some areas (``allowed_areas``, a coordinator's) is refused whole, before
+anything is written and in the dry run too, when a row's 第2層 area is not one of them (or it
+lies in no area), or a row would change a person of the same 出典・出典ID recorded outside them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy import select
 
 from mapapp import audit
 from mapapp.areas import area_shapes
@@ -20,12 +26,15 @@ from mapapp.importing.limits import DEFAULT_LIMITS, Limits
 from mapapp.importing.placing import GeocoderSettings, load_placer, save_geocode_cache
 from mapapp.importing.profiles import header_key
 from mapapp.importing.readers import read_table
+from mapapp.importing.scope import OutsideImportScope
 from mapapp.matching.records import read_need, read_volunteer, write_need, write_volunteer
 from mapapp.matching.settings import DEFAULT_SETTINGS, MatchSettings
 from mapapp.matching.vocab import Vocabulary
 from mapapp.models import (
     Layer,
+    Need,
     Placement,
+    Volunteer,
 )
 from mapapp.placement import NotPlaced
 from mapapp.storage import Storage
@@ -73,6 +82,19 @@ NEED_HEADERS = {
     "つなぎ先": "referred_to",
 }
 REQUIRED = {"volunteers": ("出典ID", "氏名", "活動"), "needs": ("出典ID", "相談者", "困りごと")}
+LISTED = 10  # 出典IDs named one by one in a refusal; the rest are counted
+CHUNK = 500  # 出典IDs per IN (...) list
+
+
+class OutsidePeopleScope(OutsideImportScope):
+    """A list limited to some areas (a coordinator's) has rows outside them, or rows that would
+    change a person recorded outside them; nothing was written. ``outside`` and ``others``
+    are those rows' 出典IDs."""
+
+    def __init__(self, message: str, outside=(), others=()):
+        super().__init__(message)
+        self.outside = tuple(outside)
+        self.others = tuple(others)
 
 
 @dataclass
@@ -102,6 +124,9 @@ class PeopleOptions:
     geocoder: GeocoderSettings = GeocoderSettings()
     limits: Limits = DEFAULT_LIMITS
     settings: MatchSettings = DEFAULT_SETTINGS
+    # The 第2層 areas every row must lie in (a coordinator's, see matching.people.expand_scope);
+    # None: the whole town.
+    allowed_areas: frozenset[int] | None = None
 
 
 def import_volunteers(storage, path, taxonomy, options=PeopleOptions(), staff=None):  # noqa: B008
@@ -177,6 +202,8 @@ def _import(
             record["area_id"] = areas[0].id if areas else None
             if not areas and shapes:
                 report.outside_areas.append(record["source_key"])
+        if options.allowed_areas is not None:
+            _check_scope(session, what, source, records, options.allowed_areas)
         write = write_volunteer if what == "volunteers" else write_need
         for _, record in records:
             outcome = write(session, source, record, staff)
@@ -191,6 +218,42 @@ def _import(
             login="cli",
         )
     return report
+
+
+def _check_scope(session, what: str, source: str, records, allowed: frozenset[int]) -> None:
+    """Raise OutsidePeopleScope when a row lies outside ``allowed`` (or in no area), or would
+    change a volunteer or need of the same 出典・出典ID recorded outside them."""
+    outside = [r["source_key"] for _, r in records if r["area_id"] not in allowed]
+    model = Volunteer if what == "volunteers" else Need
+    keys = [r["source_key"] for _, r in records]
+    others: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        query = select(model.source_key, model.area_id).where(
+            model.source == source, model.source_key.in_(keys[start : start + CHUNK])
+        )
+        others |= {key for key, area in session.execute(query) if area not in allowed}
+    if not outside and not others:
+        return
+    people = "担い手" if what == "volunteers" else "相談"
+
+    def listed(found: list[str]) -> str:
+        shown = "、".join(found[:LISTED])
+        return shown + (f" ほか {len(found) - LISTED} 件" if len(found) > LISTED else "")
+
+    parts = ["担当区域の外の行があるため、このファイルは取り込めません（何も書き込んでいません）。"]
+    if outside:
+        parts.append(
+            f"担当区域の外にある行・どの区域にも入らない行 {len(outside)} 件（出典ID "
+            f"{listed(outside)}）。"
+        )
+    ordered = [k for k in keys if k in others]
+    if ordered:
+        parts.append(
+            f"担当区域の外の{people}と出典・出典IDが同じ行 {len(ordered)} 件（出典ID "
+            f"{listed(ordered)}）。"
+        )
+    parts.append("担当区域の行だけのファイルにするか、管理者に取り込みを頼んでください。")
+    raise OutsidePeopleScope("".join(parts), outside, ordered)
 
 
 _HEADER_OF = {
@@ -213,6 +276,8 @@ def _place(storage, records, options: PeopleOptions, errors: ErrorList, label_of
             found = placer.place("", "", record["address"]) if record["address"] else None
             if found is None or isinstance(found, NotPlaced):
                 why = found.reason if found is not None else "緯度・経度も住所もありません"
+                # A person's address is not repeated in a report (nor on a page or terminal).
+                why = why.replace(f"住所「{record['address']}」", "住所")
                 errors.append(
                     RowError(
                         number, label_of.get("address", "住所"), f"位置がわかりません（{why}）"
