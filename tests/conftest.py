@@ -277,3 +277,12 @@ def cli_on_staff(staff_app, tmp_path):
         )
 
     return invoke
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (tests/browser_helpers)."""
+    from tests.browser_helpers import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -20,7 +20,7 @@ from mapapp.cli import main
 from mapapp.storage import get_storage
 from mapapp.text import normalize_line
 from mapapp.web import public, query
-from tests.browser_helpers import AXE, WCAG_22_AA, chromium, shot
+from tests.browser_helpers import AXE, WCAG_22_AA, shot
 from tests.conftest import payloads
 from tests.resource_files import own_row, write_csv
 
@@ -103,12 +103,6 @@ def hostile_site(tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     get_storage(app).dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from mapapp.models import Area, Need, NeedStatus
 from mapapp.storage import get_storage
-from tests.browser_helpers import AXE, PC, PHONE, Person, axe_violations, chromium, shot
+from mapapp.web.query import today
+from tests.browser_helpers import AXE, PC, PHONE, Person, axe_violations, shot
 from tests.matching_fixtures import need, volunteer
 from tests.staff_helpers import serve_staff
 
@@ -43,12 +44,6 @@ def town(staff_template, tmp_path_factory):
     )
     server.shutdown()
     get_storage(app).dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
@@ -88,6 +83,8 @@ def test_a_phone_call_is_recorded_matched_and_done_and_the_points_rise(coordinat
     page.wait_for_url(re.compile(r"/staff/needs/\d+$"))
     assert "相談を受け付けました" in page.locator(".flash").inner_text()
     assert page.locator(".need-status").inner_text() == "受付"
+    record = page.locator("dl.record").inner_text()
+    assert re.search(rf"受付日\s+{today().isoformat()}", record), record  # today, in Japan
     need_id = int(page.url.rsplit("/", 1)[1])
 
     page.get_by_role("link", name=re.compile("候補を見る")).click()

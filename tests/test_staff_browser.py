@@ -17,7 +17,7 @@ from mapapp import corrections
 from mapapp.models import Area, Resource
 from mapapp.storage import get_storage
 from mapapp.web import suggest
-from tests.browser_helpers import AXE, PC, PHONE, Person, axe_violations, both_widths, chromium
+from tests.browser_helpers import AXE, PC, PHONE, Person, axe_violations, both_widths
 from tests.staff_helpers import resources_in, serve_staff
 
 pytestmark = pytest.mark.slow
@@ -38,12 +38,6 @@ def town(staff_template, tmp_path_factory):
         yield SimpleNamespace(app=app, site=site, salons=salons, area_shape=shape)
         server.shutdown()
         get_storage(app).dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from mapapp.models import Area, Resource
 from mapapp.storage import get_storage
-from tests.browser_helpers import AXE, PC, PHONE, Person, axe_violations, chromium, shot
+from tests.browser_helpers import AXE, PC, PHONE, Person, axe_violations, shot
 from tests.staff_helpers import resource_in, serve_staff
 
 pytestmark = pytest.mark.slow
@@ -31,12 +31,6 @@ def town(staff_template, tmp_path_factory):
     yield SimpleNamespace(app=app, site=site)
     server.shutdown()
     get_storage(app).dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
