@@ -277,3 +277,24 @@ def test_editing_a_referred_need_keeps_where_it_was_referred(staff_app):
         need = db.get(Need, need_id)
         assert need.status == NeedStatus.REFERRED
         assert need.referred_to == "地域包括支援センター中央" and need.wishes == "午前中"
+
+
+def test_the_need_page_says_what_a_volunteer_may_be_told(staff_app):
+    client = staff_app.test_client()
+    token = sign_in(client, "coord_a")
+    at = _point(staff_app, AREA_A)
+    form = _need_form(token, at, consent_scope="ゴミの量と曜日だけ")
+    need_id = _id_from(client.post("/staff/needs/new", data=form).headers["Location"])
+    page = client.get(f"/staff/needs/{need_id}").get_data(as_text=True)
+    told = page.split('<details class="to-tell"')[1].split("</details>")[0]
+    assert "家事援助" in told and "火曜の午前" in told and AREA_A in told
+    assert "ゴミの量と曜日だけ" in told
+    for private in ("山田さん", "053-000-0000", f"{at[0]:.4f}"):
+        assert private not in told
+    without = _need_form(token, at, label="同意なしの方")
+    del without["consent"]
+    other = _id_from(client.post("/staff/needs/new", data=without).headers["Location"])
+    page = client.get(f"/staff/needs/{other}").get_data(as_text=True)
+    told = page.split('<details class="to-tell"')[1].split("</details>")[0]
+    assert "本人の同意がないため、担い手には何も伝えられません" in told
+    assert "火曜の午前" not in told

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mapapp.matching.cases import NEXT_STATUSES, points_balance
 from mapapp.matching.intake import area_names, version_of
+from mapapp.matching.people import NoConsent, for_volunteer
 from mapapp.matching.times import read_availability
 from mapapp.matching.vocab import Vocabulary
 from mapapp.models import (
@@ -84,11 +85,22 @@ def need_document(session: Session, need: Need, vocabulary: Vocabulary) -> dict:
                 {"status": str(s), "label": NEED_STATUS_LABELS[s]}
                 for s in NEXT_STATUSES.get(NeedStatus(need.status), ())
             ],
+            "for_volunteer": _for_volunteer(need, areas.get(need.area_id, ""), vocabulary),
             "history": status_history(session, need.id),
             "proposals": proposals_of(session, need_id=need.id),
         }
     )
     return document
+
+
+def _for_volunteer(need: Need, area_name: str, vocabulary: Vocabulary) -> dict | None:
+    """What the coordinator may tell a volunteer when asking (before they take it on): None
+    without 本人の同意 (mapapp.matching.people.for_volunteer)."""
+    try:
+        told = for_volunteer(need, area_name)
+    except NoConsent:
+        return None
+    return {**told, "kind_labels": [vocabulary.need_label(k) for k in told["kinds"]]}
 
 
 def status_history(session: Session, need_id: int) -> list[dict]:
