@@ -34,6 +34,9 @@ class Api:
     def patch(self, url: str, body, **headers):
         return self.client.patch(url, json=body, headers={**self.headers, **headers})
 
+    def delete(self, url: str, **headers):
+        return self.client.delete(url, headers={**self.headers, **headers})
+
 
 def _point(app, area: str) -> tuple[float, float]:
     r = resource_in(app, area, kind="salon") or resource_in(app, area)
@@ -355,3 +358,20 @@ def test_viewers_and_strangers_see_no_one(staff_app, cli_on_staff):
     assert stranger.status_code == 401 and "Bearer" in stranger.headers["WWW-Authenticate"]
     admin = Api(staff_app, cli_on_staff, "admin")
     assert admin.get("/api/staff/needs?status=all").status_code == 200
+
+
+def test_deleting_a_record_over_the_api(staff_app, cli_on_staff):
+    api = Api(staff_app, cli_on_staff, "coord_a")
+    other = Api(staff_app, cli_on_staff, "coord_b")
+    at = _point(staff_app, AREA_A)
+    volunteer = _made(api.post("/api/staff/volunteers", _volunteer(at)))
+    need = _made(api.post("/api/staff/needs", _need(at)))
+    api.post(f"/api/staff/needs/{need['id']}/proposals", {"volunteer_id": volunteer["id"]})
+    assert other.delete(f"/api/staff/needs/{need['id']}").status_code == 404
+    busy = api.delete(f"/api/staff/volunteers/{volunteer['id']}")
+    assert busy.status_code == 409 and "進行中の提案" in busy.get_json()["error"]["message"]
+    gone = api.delete(f"/api/staff/needs/{need['id']}")
+    assert gone.status_code == 204 and gone.get_data() == b""
+    assert api.get(f"/api/staff/needs/{need['id']}").status_code == 404
+    assert api.delete(f"/api/staff/volunteers/{volunteer['id']}").status_code == 204
+    assert api.get(f"/api/staff/volunteers/{volunteer['id']}").status_code == 404

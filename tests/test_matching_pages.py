@@ -298,3 +298,51 @@ def test_the_need_page_says_what_a_volunteer_may_be_told(staff_app):
     told = page.split('<details class="to-tell"')[1].split("</details>")[0]
     assert "本人の同意がないため、担い手には何も伝えられません" in told
     assert "火曜の午前" not in told
+
+
+def test_a_record_is_deleted_for_good_only_by_its_coordinator_and_when_sure(staff_app):
+    from mapapp.models import Proposal
+
+    a = staff_app.test_client()
+    token = sign_in(a, "coord_a")
+    at = _point(staff_app, AREA_A)
+    need_id = _id_from(a.post("/staff/needs/new", data=_need_form(token, at)).headers["Location"])
+    volunteer_id = _id_from(
+        a.post("/staff/volunteers/new", data=_volunteer_form(token, at)).headers["Location"]
+    )
+    a.post(
+        f"/staff/needs/{need_id}/proposals",
+        data={"csrf_token": token, "volunteer_id": volunteer_id},
+    )
+    b = staff_app.test_client()
+    token_b = sign_in(b, "coord_b")
+    sure = {"csrf_token": token_b, "sure": "1"}
+    assert b.post(f"/staff/needs/{need_id}/delete", data=sure).status_code == 404
+    assert b.post(f"/staff/volunteers/{volunteer_id}/delete", data=sure).status_code == 404
+    # Not without the tick; not a volunteer with an open case.
+    a.post(f"/staff/needs/{need_id}/delete", data={"csrf_token": token})
+    refused = a.post(
+        f"/staff/volunteers/{volunteer_id}/delete", data={"csrf_token": token, "sure": "1"}
+    )
+    assert refused.status_code == 302
+    assert "進行中の提案が 1 件あります" in a.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
+    with get_storage(staff_app).reading() as db:
+        assert db.get(Need, need_id) is not None and db.get(Volunteer, volunteer_id) is not None
+    gone = a.post(f"/staff/needs/{need_id}/delete", data={"csrf_token": token, "sure": "1"})
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/staff/needs")
+    assert a.get(f"/staff/needs/{need_id}").status_code == 404
+    deleted = a.post(
+        f"/staff/volunteers/{volunteer_id}/delete", data={"csrf_token": token, "sure": "1"}
+    )
+    assert deleted.status_code == 302
+    with get_storage(staff_app).reading() as db:
+        assert db.get(Need, need_id) is None and db.get(Volunteer, volunteer_id) is None
+        assert db.scalar(select(Proposal.id).where(Proposal.need_id == need_id)) is None
+        entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "delete")).all()
+    assert {(e.entity, e.entity_id, e.login) for e in entries} == {
+        ("need", need_id, "coord_a"),
+        ("volunteer", volunteer_id, "coord_a"),
+    }
+    assert all("山田" not in e.detail and "佐藤" not in e.detail for e in entries)

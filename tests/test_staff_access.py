@@ -146,6 +146,11 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("matching_api.change_volunteer", "PATCH"): PERSON_IN_A,
     ("matching_api.redeem_points", "POST"): PERSON_IN_A,
     ("matching_api.batch_proposal", "POST"): PERSON_IN_A,  # asked for area A
+    # Deleting: each request deletes a spare need or volunteer of area A of its own.
+    ("matching.delete_need", "POST"): PERSON_IN_A,
+    ("matching.delete_volunteer", "POST"): PERSON_IN_A,
+    ("matching_api.delete_need", "DELETE"): PERSON_IN_A,
+    ("matching_api.delete_volunteer", "DELETE"): PERSON_IN_A,
 }
 
 
@@ -188,6 +193,7 @@ class Town:
             ).one()
 
         self.need, self.volunteer, self.proposal = _people_in(app, self.point)
+        self.spares = 0
 
     def version(self) -> int:
         with get_storage(self.app).reading() as session:
@@ -195,6 +201,19 @@ class Town:
 
     def next_suggestion(self) -> int:
         return self.suggestions.pop()
+
+    def spare(self, what: str) -> int:
+        """A need or a volunteer of area A made for one request to delete."""
+        from tests.matching_fixtures import need, volunteer
+
+        lat, lon = self.point
+        with get_storage(self.app).transaction() as session:
+            self.spares += 1
+            key = f"spare{self.spares}"
+            made = (need if what == "need" else volunteer)(session, key, lat, area_id=self.area_a)
+            made.lon = lon
+            session.flush()
+            return made.id
 
     def need_version(self) -> str:
         from mapapp.matching.intake import version_of
@@ -490,6 +509,18 @@ def _ask(client, town: Town, endpoint: str, method: str, token: str):
         case ("matching_api.batch_proposal", _):
             body = {"kind": "kaji", "area": area}
             return client.post("/api/staff/batch", json=body, headers=headers)
+        case ("matching.delete_need", _):
+            data = {**form, "sure": "1"}
+            return client.post(f"/staff/needs/{town.spare('need')}/delete", data=data)
+        case ("matching.delete_volunteer", _):
+            data = {**form, "sure": "1"}
+            return client.post(f"/staff/volunteers/{town.spare('volunteer')}/delete", data=data)
+        case ("matching_api.delete_need", _):
+            return client.delete(f"/api/staff/needs/{town.spare('need')}", headers=headers)
+        case ("matching_api.delete_volunteer", _):
+            return client.delete(
+                f"/api/staff/volunteers/{town.spare('volunteer')}", headers=headers
+            )
     raise AssertionError(f"no request for {endpoint} {method}")
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mapapp import audit
@@ -39,11 +39,14 @@ from mapapp.models import (
     NeedStatus,
     NeedStatusChange,
     Placement,
+    Proposal,
+    ProposalStatus,
     Volunteer,
 )
 from mapapp.placement import NotPlaced
 
 MANUAL_SOURCE = "manual"  # 出典 of records typed in the staff pages
+OPEN_PROPOSALS = (ProposalStatus.PROPOSED, ProposalStatus.ASKED, ProposalStatus.ACCEPTED)
 
 # The form's fields, in the order the form shows them; the labels name them in messages.
 NEED_LABELS = {
@@ -278,6 +281,44 @@ def save_volunteer(
     if changed:
         audit.record(session, staff, "update", entity="volunteer", entity_id=existing.id, ip=ip)
     return Saved(existing.id, False, changed)
+
+
+def delete_need(session: Session, need_id: int, *, staff, scope, ip: str = "") -> None:
+    """Delete a person's need for good (本人の求め, the end of keeping it): its kinds, status
+    history and cases go with it. The audit log keeps that it was deleted, by whom, and no
+    personal data. NotInScope outside ``scope``."""
+    need = need_by_id(session, need_id, scope)
+    session.delete(need)
+    session.flush()
+    audit.record(
+        session, staff, "delete", entity="need", entity_id=need_id, ip=ip,
+        detail="相談の記録を削除",
+    )  # fmt: skip
+
+
+def delete_volunteer(session: Session, volunteer_id: int, *, staff, scope, ip: str = "") -> None:
+    """Delete a volunteer for good: skills, trainings and points go with them; the cases they
+    took part in stay with their needs, without them. Refused while a case of theirs is still
+    open (候補・依頼中・引き受け): end it first."""
+    volunteer = volunteer_by_id(session, volunteer_id, scope)
+    open_cases = session.scalar(
+        select(func.count())
+        .select_from(Proposal)
+        .where(
+            Proposal.volunteer_id == volunteer_id,
+            Proposal.status.in_([s.value for s in OPEN_PROPOSALS]),
+        )
+    )
+    if open_cases:
+        raise MatchingProblem(
+            f"進行中の提案が {open_cases} 件あります。取りやめるか完了にしてから削除してください"
+        )
+    session.delete(volunteer)
+    session.flush()
+    audit.record(
+        session, staff, "delete", entity="volunteer", entity_id=volunteer_id, ip=ip,
+        detail="担い手の記録を削除",
+    )  # fmt: skip
 
 
 def _bounded(texts: dict) -> dict[str, str]:

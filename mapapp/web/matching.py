@@ -356,6 +356,20 @@ def proposal_step(proposal_id: int, step: str):
     return redirect(url_for("matching.need_page", need_id=need_id))
 
 
+@blueprint.post("/needs/<int(max=2147483647):need_id>/delete")
+@require(Action.MATCH)
+def delete_need(need_id: int):
+    if request.form.get("sure") != "1":
+        flash("削除するときは「元に戻せないことを確かめました」に印をつけてください。")
+        return redirect(url_for("matching.need_page", need_id=need_id))
+    with common.storage().transaction() as db:
+        intake.delete_need(
+            db, need_id, staff=current_staff(), scope=common.scope(db), ip=client_ip()
+        )
+    flash(f"相談 {need_id} の記録を削除しました。")
+    return redirect(url_for("matching.need_list"))
+
+
 # --- volunteers ----------------------------------------------------------------------------
 
 
@@ -487,6 +501,27 @@ def redeem_points(volunteer_id: int):
     else:
         flash(f"{text} ポイントを交換しました（残り {left}）。")
     return redirect(url_for("matching.volunteer_page", volunteer_id=volunteer_id))
+
+
+@blueprint.post("/volunteers/<int(max=2147483647):volunteer_id>/delete")
+@require(Action.MATCH)
+def delete_volunteer(volunteer_id: int):
+    back = redirect(url_for("matching.volunteer_page", volunteer_id=volunteer_id))
+    if request.form.get("sure") != "1":
+        flash("削除するときは「元に戻せないことを確かめました」に印をつけてください。")
+        return back
+    try:
+        with common.storage().transaction() as db:
+            intake.delete_volunteer(
+                db, volunteer_id, staff=current_staff(), scope=common.scope(db), ip=client_ip()
+            )
+    except people.NotInScope:
+        raise
+    except MatchingProblem as problem:
+        flash(f"削除できませんでした: {problem}")
+        return back
+    flash(f"担い手 {volunteer_id} の記録を削除しました。")
+    return redirect(url_for("matching.volunteer_list"))
 
 
 # --- the batch proposal --------------------------------------------------------------------

@@ -333,6 +333,15 @@ def change_need(need_id: int):
     return _need_answer(need_id, changed=saved.changed)
 
 
+@blueprint.delete("/needs/<int(max=2147483647):need_id>", **_NO_OPTIONS)
+@require(Action.MATCH)
+def delete_need(need_id: int):
+    """The need's record deleted for good, with its status history and cases."""
+    with storage().transaction() as db:
+        intake.delete_need(db, need_id, staff=current_staff(), scope=scope(db), ip=client_ip())
+    return "", 204
+
+
 @blueprint.post("/needs/<int(max=2147483647):need_id>/status", **_NO_OPTIONS)
 @require(Action.MATCH)
 def change_need_status(need_id: int):
@@ -550,6 +559,17 @@ def change_volunteer(volunteer_id: int):
             current = people.volunteer_by_id(db, volunteer_id, scope(db))
             return _stale(intake.version_of(current))
     return _volunteer_answer(volunteer_id, changed=saved.changed)
+
+
+@blueprint.delete("/volunteers/<int(max=2147483647):volunteer_id>", **_NO_OPTIONS)
+@require(Action.MATCH)
+def delete_volunteer(volunteer_id: int):
+    """The volunteer's record deleted for good (409 while a case of theirs is open)."""
+    with storage().transaction() as db:
+        intake.delete_volunteer(
+            db, volunteer_id, staff=current_staff(), scope=scope(db), ip=client_ip()
+        )
+    return "", 204
 
 
 @blueprint.post("/volunteers/<int(max=2147483647):volunteer_id>/points", **_NO_OPTIONS)

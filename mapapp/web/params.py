@@ -410,6 +410,8 @@ ROUTES: dict[str, Route] = {
             "redeem_points",
             "batch_page",
             "accept_batch",
+            "delete_need",
+            "delete_volunteer",
         )
     },  # fmt: skip
     "suggest.correction": Route((), strict=False),
@@ -448,6 +450,8 @@ ROUTES: dict[str, Route] = {
     "matching_api.change_volunteer": Route((), strict=True),
     "matching_api.redeem_points": Route((), strict=True),
     "matching_api.batch_proposal": Route((), strict=True),
+    "matching_api.delete_need": Route((), strict=True),
+    "matching_api.delete_volunteer": Route((), strict=True),
 }
 _UNDECLARED = Route((), strict=False)  # a route added without a declaration reads nothing
 _TOGETHER = (("lat", "lon"),)  # given together or not at all

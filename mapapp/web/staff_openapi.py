@@ -26,6 +26,7 @@ STAFF_OPERATIONS = {
     ("/api/staff/needs/follow-ups", "get"): "matching_api.follow_ups",
     ("/api/staff/needs/{id}", "get"): "matching_api.need",
     ("/api/staff/needs/{id}", "patch"): "matching_api.change_need",
+    ("/api/staff/needs/{id}", "delete"): "matching_api.delete_need",
     ("/api/staff/needs/{id}/status", "post"): "matching_api.change_need_status",
     ("/api/staff/needs/{id}/candidates", "get"): "matching_api.candidates",
     ("/api/staff/needs/{id}/proposals", "post"): "matching_api.propose",
@@ -38,6 +39,7 @@ STAFF_OPERATIONS = {
     ("/api/staff/volunteers", "post"): "matching_api.create_volunteer",
     ("/api/staff/volunteers/{id}", "get"): "matching_api.volunteer",
     ("/api/staff/volunteers/{id}", "patch"): "matching_api.change_volunteer",
+    ("/api/staff/volunteers/{id}", "delete"): "matching_api.delete_volunteer",
     ("/api/staff/volunteers/{id}/points", "post"): "matching_api.redeem_points",
     ("/api/staff/batch", "post"): "matching_api.batch_proposal",
 }
@@ -72,6 +74,8 @@ SUMMARIES = {
     "matching_api.change_volunteer": "担い手の記録を変える（If-Match か version に、もとにした版）",
     "matching_api.redeem_points": "ポイントを交換する（残りを超えては交換できません）",
     "matching_api.batch_proposal": "割り当て案（`mapapp propose --json` の形。記録はしない）",
+    "matching_api.delete_need": "相談の記録を削除する（状態の履歴・提案も。元に戻せません）",
+    "matching_api.delete_volunteer": "担い手の記録を削除する（進行中の提案があるときは 409）",
 }
 SECURITY_SCHEMES = {
     "bearer": {
@@ -116,7 +120,9 @@ _CONFLICTS = {
     "matching_api.proposal_cancelled",
     "matching_api.change_volunteer",
     "matching_api.redeem_points",
+    "matching_api.delete_volunteer",
 }
+_DELETED = {"matching_api.delete_need", "matching_api.delete_volunteer"}
 _VERSIONED = {
     "staff_api.change_resource",
     "matching_api.change_need",
@@ -219,9 +225,9 @@ REQUEST_BODIES: dict[str, tuple[dict, bool]] = {  # endpoint → (schema, requir
 
 
 def _responses(endpoint: str, method: str) -> dict:
-    ok = "201" if endpoint in _CREATED else "200"
+    ok = "201" if endpoint in _CREATED else "204" if endpoint in _DELETED else "200"
     responses = {
-        ok: {"description": "成功", "content": _OBJECT},
+        ok: {"description": "成功"} | ({} if ok == "204" else {"content": _OBJECT}),
         "400": {"description": "入力の誤り（fields に項目ごとの説明）", "content": _JSON_ERROR},
         "401": {"description": "ログインしていない・トークンが無効", "content": _JSON_ERROR},
         "403": {"description": "役割か担当区域の外", "content": _JSON_ERROR},
