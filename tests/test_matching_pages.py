@@ -346,3 +346,50 @@ def test_a_record_is_deleted_for_good_only_by_its_coordinator_and_when_sure(staf
         ("volunteer", volunteer_id, "coord_a"),
     }
     assert all("山田" not in e.detail and "佐藤" not in e.detail for e in entries)
+
+
+def test_the_lists_export_as_csv_that_imports_back_the_same(staff_app, cli_on_staff, tmp_path):
+    from mapapp.matching.intake import need_texts, volunteer_texts
+
+    client = staff_app.test_client()
+    token = sign_in(client, "coord_a")
+    at = _point(staff_app, AREA_A)
+    tricky = '=HYPERLINK("http://example.com")\n2行目'
+    form = _need_form(token, at, text=tricky, wishes="同性の方", follow_up_on="2026-12-24")
+    need_id = _id_from(client.post("/staff/needs/new", data=form).headers["Location"])
+    volunteer_id = _id_from(
+        client.post(
+            "/staff/volunteers/new", data=_volunteer_form(token, at, note="+81 90")
+        ).headers["Location"]
+    )
+    files = {}
+    for what in ("needs", "volunteers"):
+        answer = client.get(f"/staff/{what}.csv")
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+        body = answer.get_data()
+        assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+        assert b"'=HYPERLINK" in body or what == "volunteers"  # no live formula
+        assert b"'+81 90" in body or what == "needs"
+        files[what] = tmp_path / f"{what}.csv"
+        files[what].write_bytes(body)
+    for what in ("needs", "volunteers"):
+        result = cli_on_staff(f"import-{what}", str(files[what]), "--source", "copy")
+        assert result.exit_code == 0, result.output
+    with get_storage(staff_app).reading() as db:
+        original = db.get(Need, need_id)
+        copy = db.scalar(select(Need).where(Need.source == "copy"))
+        drop = {"source_key"}
+        assert {k: v for k, v in need_texts(copy).items() if k not in drop} == {
+            k: v for k, v in need_texts(original).items() if k not in drop
+        }
+        original_v = db.get(Volunteer, volunteer_id)
+        copy_v = db.scalar(select(Volunteer).where(Volunteer.source == "copy"))
+        assert {k: v for k, v in volunteer_texts(copy_v).items() if k not in drop} == {
+            k: v for k, v in volunteer_texts(original_v).items() if k not in drop
+        }
+        exported = db.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+    assert {e.entity for e in exported} == {"need", "volunteer"}
+    other = staff_app.test_client()
+    sign_in(other, "coord_b")
+    assert "山田さん" not in other.get("/staff/needs.csv").get_data(as_text=True)
+    assert "佐藤 花子" not in other.get("/staff/volunteers.csv").get_data(as_text=True)

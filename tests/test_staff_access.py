@@ -146,6 +146,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("matching_api.change_volunteer", "PATCH"): PERSON_IN_A,
     ("matching_api.redeem_points", "POST"): PERSON_IN_A,
     ("matching_api.batch_proposal", "POST"): PERSON_IN_A,  # asked for area A
+    ("matching.needs_csv", "GET"): MATCHERS,  # one's own areas' only (B: none of A's)
+    ("matching.volunteers_csv", "GET"): MATCHERS,
     # Deleting: each request deletes a spare need or volunteer of area A of its own.
     ("matching.delete_need", "POST"): PERSON_IN_A,
     ("matching.delete_volunteer", "POST"): PERSON_IN_A,
@@ -509,6 +511,10 @@ def _ask(client, town: Town, endpoint: str, method: str, token: str):
         case ("matching_api.batch_proposal", _):
             body = {"kind": "kaji", "area": area}
             return client.post("/api/staff/batch", json=body, headers=headers)
+        case ("matching.needs_csv", _):
+            return client.get("/staff/needs.csv")
+        case ("matching.volunteers_csv", _):
+            return client.get("/staff/volunteers.csv")
         case ("matching.delete_need", _):
             data = {**form, "sure": "1"}
             return client.post(f"/staff/needs/{town.spare('need')}/delete", data=data)

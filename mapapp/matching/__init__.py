@@ -15,6 +15,7 @@ No Flask, no click: the web and the command line call these modules.
 - ``records``: a need or a volunteer read from texts by field name (a list row, a form)
 - ``intake``: a need or a volunteer recorded or changed in a staff form, placed and scoped
 - ``documents``: needs, volunteers and cases as the staff pages and the staff API show them
+- ``export``: needs and volunteers as CSV with the headers the list importer reads
 """
 
 from __future__ import annotations

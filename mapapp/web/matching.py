@@ -524,6 +524,53 @@ def delete_volunteer(volunteer_id: int):
     return redirect(url_for("matching.volunteer_list"))
 
 
+# --- lists as CSV, for the coordinator's own Excel ---------------------------------------
+
+
+@blueprint.get("/needs.csv")
+@require(Action.MATCH)
+def needs_csv():
+    """The needs of one's areas (all states) with the headers `import-needs` reads."""
+    with common.storage().transaction() as db:
+        needs = people.list_needs(db, common.scope(db))
+        return _people_csv(db, "need", needs, "相談の一覧", "needs")
+
+
+@blueprint.get("/volunteers.csv")
+@require(Action.MATCH)
+def volunteers_csv():
+    """The volunteers of one's areas with the headers `import-volunteers` reads."""
+    with common.storage().transaction() as db:
+        volunteers = people.list_volunteers(db, common.scope(db))
+        return _people_csv(db, "volunteer", volunteers, "担い手の名簿", "volunteers")
+
+
+def _people_csv(db, entity: str, rows, name: str, ascii_name: str):
+    import io
+
+    from mapapp.matching.export import write_needs_csv, write_volunteers_csv
+    from mapapp.web.staff_exports import content_disposition
+
+    stream = io.BytesIO()
+    write = write_needs_csv if entity == "need" else write_volunteers_csv
+    count = write(stream, rows, common.vocabulary())
+    audit.record(
+        db, current_staff(), "export", entity=entity, ip=client_ip(),
+        detail=f"{name}（CSV、{count} 件）",
+    )  # fmt: skip
+    day = today().strftime("%Y%m%d")
+    return (
+        stream.getvalue(),
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": content_disposition(
+                f"{name}_{day}.csv", f"{ascii_name}_{day}.csv"
+            ),
+        },
+    )
+
+
 # --- the batch proposal --------------------------------------------------------------------
 
 

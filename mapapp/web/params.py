@@ -412,6 +412,8 @@ ROUTES: dict[str, Route] = {
             "accept_batch",
             "delete_need",
             "delete_volunteer",
+            "needs_csv",
+            "volunteers_csv",
         )
     },  # fmt: skip
     "suggest.correction": Route((), strict=False),
